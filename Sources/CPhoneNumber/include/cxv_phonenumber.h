@@ -1,0 +1,34 @@
+#ifndef CXV_PHONENUMBER_H
+#define CXV_PHONENUMBER_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Outcome of cxv_pn_normalize.
+typedef enum {
+    CXV_PN_OK = 0,            /* parsed; E.164 written to out */
+    CXV_PN_NOT_A_NUMBER = 1,  /* libphonenumber could not parse it */
+    CXV_PN_NO_REGION = 2,     /* national format and no (known) default region */
+    CXV_PN_TOO_SHORT = 3,
+    CXV_PN_TOO_LONG = 4,
+    CXV_PN_IMPOSSIBLE = 5,    /* parsed, but no number of its country has that length */
+} cxv_pn_status;
+
+/// Parses `len` bytes of UTF-8 at `input` as a phone number, national formats read
+/// in `region` (ISO 3166 alpha-2, or NULL for none), and writes its E.164 form,
+/// NUL-terminated, into `out` (at least 20 bytes). `*is_valid` is set to whether
+/// the number is valid for its country. Thread-safe.
+cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const char *region,
+                               char *out, size_t out_cap, int *is_valid);
+
+/// 1 when libphonenumber knows `region` (e.g. "US"), 0 otherwise.
+int cxv_pn_region_supported(const char *region);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

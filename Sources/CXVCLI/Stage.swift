@@ -1,0 +1,66 @@
+import ArgumentParser
+import CXVCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a stage writes: `-o FILE` (atomic) or stdout.
+public struct OutputOptions: ParsableArguments {
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("Write to FILE instead of stdout; FILE appears only when the stage succeeds.", valueName: "file"),
+            completion: .file())
+    public var output: String?
+
+    public init() {}
+
+    public func sink() throws -> OutputSink { try OutputSink(path: output) }
+}
+
+/// How a stage treats lines of its input that are not records.
+public struct StreamOptions: ParsableArguments {
+    @Flag(help: "Turn input lines that are not JSON records into rejects instead of stopping with status 65.")
+    public var skipInvalid = false
+
+    @Option(help: ArgumentHelp("Refuse input lines longer than this many bytes.", valueName: "bytes"))
+    public var maxLineBytes = 32 << 20
+
+    @Argument(help: ArgumentHelp("NDJSON record files to read, in order; stdin when none or '-'.", valueName: "file"),
+              completion: .file())
+    public var inputs: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+    }
+}
+
+/// Diagnostics on stderr, each prefixed with the tool's name.
+public struct Diagnostics: Sendable {
+    public let tool: String
+
+    public init(tool: String) {
+        self.tool = tool
+    }
+
+    public func warn(_ message: String) {
+        let line = Array("\(tool): \(message)\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // unbuffered, one write per message
+    }
+}
+
+/// Runs a stage's body: errors become one message on stderr and the exit status
+/// of DESIGN §4; a closed stdout ends the stage quietly.
+public func runStage(_ tool: String, _ body: () async throws -> ExitStatus) async throws {
+    signal(SIGPIPE, SIG_IGN)  // a closed pipe shows up as EPIPE, handled as OutputClosed
+    let status: ExitStatus
+    do {
+        status = try await body()
+    } catch is OutputClosed {
+        status = .ok
+    } catch let error as CXVError {
+        Diagnostics(tool: tool).warn(error.description)
+        status = error.exitStatus
+    }
+    if status != .ok { throw ExitCode(status.rawValue) }
+}

@@ -1,0 +1,212 @@
+/// The one CSV reader: RFC 4180 (quoted fields, doubled quotes, delimiters and
+/// newlines inside quotes, CRLF or LF, a leading UTF-8 BOM, blank lines skipped),
+/// streaming in bounded memory. A malformed row becomes a row with a `problem`,
+/// never the end of the input.
+public struct CSVReader: ~Copyable {
+    private var buffer: ReadBuffer
+    private let delimiter: UInt8
+    /// Physical line number of the byte at `buffer.start`.
+    private var line = 1
+    private var sawStart = false
+    public var sourceName: String { buffer.source.name }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+
+    public init(source: InputSource, delimiter: UInt8 = UInt8(ascii: ","), maxRowBytes: Int = 1 << 20) {
+        buffer = ReadBuffer(source: source, initialCapacity: min(1 << 20, maxRowBytes + 1), limit: maxRowBytes)
+        self.delimiter = delimiter
+    }
+
+    /// Reads rows into `batch` until it holds `maxRows` rows or `maxBytes` of
+    /// fields. Returns false when the input is exhausted and nothing was added.
+    public mutating func read(into batch: inout RowBatch, maxRows: Int, maxBytes: Int = 4 << 20) throws -> Bool {
+        let before = batch.rows.count
+        while batch.rows.count - before < maxRows, batch.storage.count < maxBytes {
+            guard try readRow(into: &batch) else { break }
+        }
+        return batch.rows.count > before
+    }
+
+    /// Ensures a byte at `pos`, refilling (which may move the window: `pos` is
+    /// adjusted). False at end of input or when the row has hit the limit.
+    @inline(__always)
+    private mutating func available(_ pos: inout Int) throws -> Bool {
+        if pos < buffer.end { return true }
+        let start = buffer.start
+        let more = try buffer.refill()
+        pos -= start - buffer.start
+        return more && pos < buffer.end
+    }
+
+    private var rowHitLimit: Bool { buffer.end - buffer.start > buffer.limit }
+
+    /// Reads one row. Returns false at end of input.
+    public mutating func readRow(into batch: inout RowBatch) throws -> Bool {
+        var pos = buffer.start
+        if !sawStart {
+            sawStart = true
+            if try available(&pos), try ensure(3, at: &pos),
+               buffer.storage[pos] == 0xEF, buffer.storage[pos + 1] == 0xBB, buffer.storage[pos + 2] == 0xBF {
+                buffer.start += 3
+                pos += 3
+            }
+        }
+        // Blank lines separate nothing.
+        while try available(&pos) {
+            let b = buffer.storage[pos]
+            if b == CSVReader.lf {
+                pos += 1
+            } else if b == CSVReader.cr, try ensure(2, at: &pos), buffer.storage[pos + 1] == CSVReader.lf {
+                pos += 2
+            } else {
+                break
+            }
+            line += 1
+            buffer.start = pos
+        }
+        guard pos < buffer.end else { return false }
+
+        let rowLine = line
+        let storageMark = batch.storage.count
+        let fieldMark = batch.fieldEnds.count
+        var newlinesInRow = 0
+        var problem: CSVProblem?
+
+        fields: while true {
+            // One field.
+            guard try available(&pos) else {
+                batch.fieldEnds.append(batch.storage.count)
+                break fields
+            }
+            if buffer.storage[pos] == CSVReader.quote {
+                pos += 1
+                quoted: while true {
+                    guard try available(&pos) else {
+                        problem = rowHitLimit ? .tooLong(limit: buffer.limit) : .unterminatedQuote
+                        break fields
+                    }
+                    let close = buffer.find(CSVReader.quote, from: pos) ?? buffer.end
+                    let run = buffer.bytes(pos..<close)
+                    batch.storage.append(contentsOf: run)
+                    newlinesInRow += CSVReader.countNewlines(run)
+                    pos = close
+                    if close == buffer.end { continue quoted }
+                    pos += 1
+                    guard try available(&pos) else { break quoted }
+                    if buffer.storage[pos] == CSVReader.quote {
+                        batch.storage.append(CSVReader.quote)
+                        pos += 1
+                    } else {
+                        break quoted
+                    }
+                }
+                // After the closing quote: a delimiter, the end of the row, or a problem.
+                if try available(&pos) {
+                    let b = buffer.storage[pos]
+                    let crlf = b == CSVReader.cr ? try ensure(2, at: &pos) && buffer.storage[pos + 1] == CSVReader.lf : false
+                    if b != delimiter, b != CSVReader.lf, !crlf {
+                        problem = .textAfterQuote
+                    }
+                }
+            }
+            // Unquoted text (or what follows a bad closing quote) up to the field's end.
+            while true {
+                guard try available(&pos) else {
+                    if rowHitLimit { problem = .tooLong(limit: buffer.limit) }
+                    batch.fieldEnds.append(batch.storage.count)
+                    break fields
+                }
+                let b = buffer.storage[pos]
+                if b == delimiter {
+                    batch.fieldEnds.append(batch.storage.count)
+                    pos += 1
+                    continue fields
+                }
+                if b == CSVReader.lf {
+                    batch.fieldEnds.append(batch.storage.count)
+                    pos += 1
+                    newlinesInRow += 1
+                    break fields
+                }
+                if b == CSVReader.cr, try ensure(2, at: &pos), buffer.storage[pos + 1] == CSVReader.lf {
+                    batch.fieldEnds.append(batch.storage.count)
+                    pos += 2
+                    newlinesInRow += 1
+                    break fields
+                }
+                // Copy the plain run up to the next byte that could end the field.
+                var runEnd = pos + 1
+                while runEnd < buffer.end {
+                    let c = buffer.storage[runEnd]
+                    if c == delimiter || c == CSVReader.lf || c == CSVReader.cr { break }
+                    runEnd += 1
+                }
+                batch.storage.append(contentsOf: buffer.bytes(pos..<runEnd))
+                pos = runEnd
+            }
+        }
+
+        guard let problem else {
+            batch.rows.append(.init(line: rowLine, firstField: fieldMark,
+                                    fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))
+            buffer.start = pos
+            line += newlinesInRow
+            return true
+        }
+        // A bad row: keep its first physical line as read, and resume after that line
+        // (for a bad quote, after the row), so one stray quote costs one row.
+        batch.storage.removeSubrange(storageMark...)
+        batch.fieldEnds.removeSubrange(fieldMark...)
+        let rowStart = buffer.start
+        let firstNewline = buffer.find(CSVReader.lf, from: rowStart)
+        var rawEnd = firstNewline ?? buffer.end
+        if rawEnd > rowStart, buffer.storage[rawEnd - 1] == CSVReader.cr { rawEnd -= 1 }
+        let raw = Array(buffer.bytes(rowStart..<min(rawEnd, rowStart + 4096)))
+        batch.rows.append(.init(line: rowLine, firstField: fieldMark, fieldCount: 0, problem: problem, raw: raw))
+        switch problem {
+        case .textAfterQuote:
+            buffer.start = pos
+            line += newlinesInRow
+        case .unterminatedQuote, .tooLong, .notAnObject:
+            if let firstNewline {
+                buffer.start = firstNewline + 1
+                line += 1
+            } else {
+                try skipPastNewline()
+            }
+        }
+        return true
+    }
+
+    /// Makes `n` bytes from `pos` available if the input has them.
+    private mutating func ensure(_ n: Int, at pos: inout Int) throws -> Bool {
+        while buffer.end - pos < n {
+            let start = buffer.start
+            let more = try buffer.refill()
+            pos -= start - buffer.start
+            if !more { return buffer.end - pos >= n }
+        }
+        return true
+    }
+
+    /// Discards input up to and including the next newline (a line too long to keep).
+    private mutating func skipPastNewline() throws {
+        while true {
+            if let newline = buffer.find(CSVReader.lf, from: buffer.start) {
+                buffer.start = newline + 1
+                line += 1
+                return
+            }
+            buffer.start = buffer.end
+            if try !buffer.refill() { return }
+        }
+    }
+
+    private static func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var n = 0
+        for b in bytes where b == lf { n += 1 }
+        return n
+    }
+}

@@ -1,0 +1,70 @@
+/// Why a CSV row could not be split into fields.
+public enum CSVProblem: Equatable, Sendable {
+    /// A quote opened and never closed (before end of input or `maxRowBytes`);
+    /// the row is taken to be its first physical line and reading resumes after it.
+    case unterminatedQuote
+    /// Text after a closing quote, e.g. `"Ada"x,`.
+    case textAfterQuote
+    /// A row longer than the reader's limit.
+    case tooLong(limit: Int)
+    /// An NDJSON input line that is not an object of scalar values.
+    case notAnObject(String)
+}
+
+/// Input rows packed for hand-off to a worker: every field's unescaped bytes in
+/// one array, so a batch costs a handful of allocations. CSV rows are positional
+/// (named by the file's header); NDJSON rows are `keyed`: fields alternate key, value.
+public struct RowBatch: Sendable {
+    public struct Row: Sendable {
+        /// 1-based physical line where the row starts.
+        public var line: Int
+        public var firstField: Int
+        public var fieldCount: Int
+        public var keyed = false
+        public var problem: CSVProblem?
+        /// The row's first physical line as read, kept only for rows with a problem.
+        public var raw: [UInt8]
+    }
+
+    public var storage: [UInt8] = []
+    public var fieldEnds: [Int] = []
+    public var rows: [Row] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { rows.isEmpty }
+
+    public mutating func removeAll() {
+        storage.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        rows.removeAll(keepingCapacity: true)
+    }
+
+    /// What cxv-validate reads from NDJSON input: an object of scalar values.
+    public mutating func appendKeyed(_ members: [(String, String)], line: Int) {
+        let first = fieldEnds.count
+        for (key, value) in members {
+            storage.append(contentsOf: key.utf8)
+            fieldEnds.append(storage.count)
+            storage.append(contentsOf: value.utf8)
+            fieldEnds.append(storage.count)
+        }
+        rows.append(Row(line: line, firstField: first, fieldCount: members.count * 2, keyed: true, problem: nil, raw: []))
+    }
+
+    /// A row that could not be read at all, with the text to show for it.
+    public mutating func appendProblem(_ problem: CSVProblem, raw: [UInt8], line: Int) {
+        rows.append(Row(line: line, firstField: fieldEnds.count, fieldCount: 0, problem: problem, raw: raw))
+    }
+
+    public func fieldRange(_ index: Int) -> Range<Int> {
+        (index == 0 ? 0 : fieldEnds[index - 1])..<fieldEnds[index]
+    }
+
+    /// The fields of `row` as strings (lossy for invalid UTF-8), for headers and messages.
+    public func strings(of row: Row) -> [String] {
+        (row.firstField..<row.firstField + row.fieldCount).map {
+            String(decoding: storage[fieldRange($0)], as: UTF8.self)
+        }
+    }
+}

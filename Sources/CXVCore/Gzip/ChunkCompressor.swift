@@ -1,0 +1,161 @@
+import Crypto
+
+/// Control totals of cxv-gzip.
+public struct GzipTally: Equatable, Sendable {
+    public var chunks = 0
+    public var csvBytes = 0
+    public var gzipBytes = 0
+    public var decompress = false
+
+    public var record: [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("kind"); w.string("tally")
+        w.key("stage"); w.string("gzip")
+        if decompress { w.key("mode"); w.string("decompress") }
+        w.key("chunks"); w.int(chunks)
+        w.key("csv_bytes"); w.int(csvBytes)
+        w.key("gzip_bytes"); w.int(gzipBytes)
+        w.endObject()
+        w.bytes.append(0x0A)
+        return w.bytes
+    }
+}
+
+/// Rewrites one chunk record: `built` → `compressed` (csv → gzip, sha256, bytes),
+/// or back with `decompress`. Every other member is copied as it was, in place;
+/// a chunk in any other state is returned unchanged.
+public struct ChunkCompressor: Sendable {
+    public let level: Int32
+    public let decompress: Bool
+
+    public init(level: Int32 = 6, decompress: Bool = false) {
+        self.level = level
+        self.decompress = decompress
+    }
+
+    public struct Result: Sendable {
+        public var record: [UInt8]
+        /// CSV and gzip sizes when this call changed the chunk; nil when it passed it through.
+        public var sizes: (csv: Int, gzip: Int)?
+    }
+
+    public func transform(_ line: UnsafeRawBufferPointer, source: String, lineNumber: Int) throws -> Result {
+        do {
+            return try rewrite(line)
+        } catch let error as JSONError {
+            throw error.at(source, line: lineNumber)
+        } catch let error as GzipError {
+            throw CXVError.data(source: source == "-" ? "stdin" : source, line: lineNumber, message: "chunk: \(error.description)")
+        } catch let error as ChunkFormatError {
+            throw CXVError.data(source: source == "-" ? "stdin" : source, line: lineNumber, message: "chunk: \(error.message)")
+        }
+    }
+
+    struct ChunkFormatError: Error {
+        let message: String
+    }
+
+    private func rewrite(_ line: UnsafeRawBufferPointer) throws -> Result {
+        // First pass: find the state and the payload member.
+        var scanner = JSONScanner(line)
+        var state: String?
+        var payload: Range<Int>?
+        var members: [(key: String, value: Range<Int>)] = []
+        try scanner.readObject { (key, s) throws(JSONError) in
+            let value = try s.skipValue(depth: 1)
+            members.append((key, value))
+            if key == "state" { state = try JSONScanner.string(in: line, value) }
+            if key == (decompress ? "gzip" : "csv") { payload = value }
+        }
+        try scanner.expectEnd()
+        guard state == (decompress ? "compressed" : "built") else {
+            return Result(record: Array(line) + [0x0A], sizes: nil)
+        }
+        guard let payload else {
+            throw ChunkFormatError(message: "a \(state ?? "") chunk without its \"\(decompress ? "gzip" : "csv")\" member")
+        }
+        var text: [UInt8] = []
+        var w = JSONWriter(capacity: line.count + 256)
+        var sizes = (csv: 0, gzip: 0)
+        w.beginObject()
+        for (key, value) in members {
+            switch key {
+            case "state":
+                w.key("state"); w.string(decompress ? "built" : "compressed")
+            case "csv" where !decompress:
+                var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
+                let packed: Packed
+                if let raw = try scanner.readStringRaw(into: &text) {
+                    packed = try pack(raw)
+                } else {
+                    packed = try text.withUnsafeBytes { try pack($0) }
+                }
+                let (gz, digest, csvCount) = (packed.gzip, packed.sha256, packed.csvCount)
+                sizes = (csvCount, gz.count)
+                w.key("gzip")
+                w.unescapedString { out in gz.withUnsafeBytes { Base64.encode($0, appendingTo: &out) } }
+                w.key("sha256"); w.string(digest)
+                w.key("bytes")
+                w.beginObject()
+                w.key("csv"); w.int(csvCount)
+                w.key("gzip"); w.int(gz.count)
+                w.endObject()
+            case "gzip" where decompress:
+                var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
+                let encoded = Array(try scanner.readString().utf8)
+                guard let gz = encoded.withUnsafeBytes({ Base64.decode($0) }) else {
+                    throw ChunkFormatError(message: "\"gzip\" is not base64")
+                }
+                let csv = try gz.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
+                if let expected = members.first(where: { $0.key == "sha256" }) {
+                    let digest = try JSONScanner.string(in: line, expected.value)
+                    let actual = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
+                    guard digest == actual else {
+                        throw ChunkFormatError(message: "CSV's sha256 is \(actual), the record says \(digest)")
+                    }
+                }
+                sizes = (csv.count, gz.count)
+                w.key("csv"); w.string(utf8: csv)
+            case "sha256", "bytes":
+                continue  // computed from the payload: rewritten with it, or dropped
+            default:
+                w.key(key)
+                w.raw(UnsafeRawBufferPointer(rebasing: line[value]))
+            }
+        }
+        w.endObject()
+        w.bytes.append(0x0A)
+        return Result(record: w.bytes, sizes: sizes)
+    }
+
+    private struct Packed {
+        var gzip: [UInt8]
+        var sha256: String
+        var csvCount: Int
+    }
+
+    private func pack(_ csv: UnsafeRawBufferPointer) throws(GzipError) -> Packed {
+        Packed(gzip: try Gzip.compress(csv, level: level), sha256: ChunkCompressor.sha256Hex(csv), csvCount: csv.count)
+    }
+
+    public static func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        let digest = SHA256.hash(data: bytes)
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in digest {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension JSONScanner {
+    /// The string at `range` of `bytes` (a value found by `skipValue`).
+    static func string(in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws(JSONError) -> String {
+        var s = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[range]))
+        return try s.readString()
+    }
+}

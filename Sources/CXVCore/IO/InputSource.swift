@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file (or stdin) read in large blocks through one reusable buffer.
+public final class InputSource {
+    /// What diagnostics call this input: the path, or `-` for stdin.
+    public let name: String
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+
+    public init(path: String) throws {
+        if path == "-" {
+            self.name = "-"
+            self.fd = 0
+            self.ownsDescriptor = false
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw errno == ENOENT || errno == EACCES || errno == ENOTDIR
+                ? CXVError.noInput(path: path, reason: reason)
+                : CXVError.io(path: path, reason: reason)
+        }
+        self.name = path
+        self.fd = fd
+        self.ownsDescriptor = true
+    }
+
+    public init(standardInput: Void) {
+        self.name = "-"
+        self.fd = 0
+        self.ownsDescriptor = false
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Bytes read by `peek` and not yet handed out.
+    private var peeked: [UInt8] = []
+
+    /// The first `count` bytes (fewer at end of input), without consuming them.
+    public func peek(_ count: Int) throws -> [UInt8] {
+        while peeked.count < count {
+            var chunk = [UInt8](repeating: 0, count: count - peeked.count)
+            let n = try chunk.withUnsafeMutableBytes { try rawRead($0.baseAddress!, count: $0.count) }
+            if n == 0 { break }
+            peeked.append(contentsOf: chunk[..<n])
+        }
+        return Array(peeked.prefix(count))
+    }
+
+    /// Reads up to `count` bytes into `buffer`; 0 means end of input.
+    public func fill(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        if !peeked.isEmpty {
+            let n = min(count, peeked.count)
+            peeked.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
+            peeked.removeFirst(n)
+            return n
+        }
+        return try rawRead(buffer, count: count)
+    }
+
+    private func rawRead(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        while true {
+            let n = read(fd, buffer, count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw CXVError.io(path: name == "-" ? "stdin" : name, reason: String(cString: strerror(errno)))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thrown when the reader of stdout has gone (`| head`): the stage ends quietly.
+public struct OutputClosed: Error {}
+
+/// Buffered output to stdout or, atomically, to a file: `-o FILE` writes a
+/// temporary file beside it and renames it only on `commit()`, so a Makefile
+/// never sees half a target.
+public final class OutputSink {
+    private let fd: Int32
+    private let path: String?
+    private let temporaryPath: String?
+    private var buffer: [UInt8] = []
+    private let flushThreshold = 1 << 18
+    public private(set) var bytesWritten = 0
+    private var committed = false
+
+    /// Standard output.
+    public init() {
+        fd = 1
+        path = nil
+        temporaryPath = nil
+        buffer.reserveCapacity(flushThreshold * 2)
+    }
+
+    /// A file at `path`, written atomically; `-` means standard output.
+    public convenience init(path: String?) throws {
+        guard let path, path != "-" else {
+            self.init()
+            return
+        }
+        try self.init(file: path)
+    }
+
+    private init(file: String) throws {
+        var template = Array("\(file).tmp.XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw CXVError.io(path: file, reason: String(cString: strerror(errno)))
+        }
+        fchmod(fd, 0o644 & ~currentUmask())
+        self.fd = fd
+        self.path = file
+        self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        buffer.reserveCapacity(flushThreshold * 2)
+    }
+
+    deinit {
+        if let temporaryPath, !committed {
+            close(fd)
+            unlink(temporaryPath)  // never committed: leave nothing half-written behind
+        }
+    }
+
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    @inline(__always)
+    public func write(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    public func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    /// Appends through `body` straight into the output buffer.
+    @inline(__always)
+    public func append(_ body: (inout [UInt8]) throws -> Void) throws {
+        try body(&buffer)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    public func flush() throws {
+        var offset = 0
+        try buffer.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { throw OutputClosed() }
+                    throw CXVError.io(path: path ?? "stdout", reason: String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+        }
+        bytesWritten += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, and for a file moves it into place.
+    public func commit() throws {
+        try flush()
+        guard let path, let temporaryPath else { return }
+        if fsync(fd) != 0 || close(fd) != 0 || rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw CXVError.io(path: path, reason: reason)
+        }
+        committed = true
+    }
+}
+
+private func currentUmask() -> mode_t {
+    let mask = umask(0)
+    umask(mask)
+    return mask
+}

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one window over an input that the line and CSV readers scan: bytes
+/// `[start, end)` are unread; `refill` compacts, grows up to `limit`, and reads more.
+struct ReadBuffer: ~Copyable {
+    private(set) var storage: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    var start = 0
+    private(set) var end = 0
+    private(set) var atEOF = false
+    let limit: Int
+    let source: InputSource
+
+    init(source: InputSource, initialCapacity: Int = 1 << 20, limit: Int) {
+        self.source = source
+        self.limit = max(limit, 16)
+        self.capacity = min(initialCapacity, self.limit + 1)
+        self.storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    var count: Int { end - start }
+
+    /// Reads more input, keeping the unread bytes. Returns false at end of input,
+    /// or when the unread bytes already fill `limit` (the caller reports that).
+    mutating func refill() throws -> Bool {
+        if atEOF { return false }
+        if start > 0 {
+            let n = end - start
+            if n > 0 { memmove(storage, storage + start, n) }
+            start = 0
+            end = n
+        }
+        if end == capacity {
+            if capacity > limit { return false }
+            let grown = min(capacity * 2, limit + 1)
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            bigger.update(from: storage, count: end)
+            storage.deallocate()
+            storage = bigger
+            capacity = grown
+        }
+        let n = try source.fill(storage + end, count: capacity - end)
+        if n == 0 {
+            atEOF = true
+            return false
+        }
+        end += n
+        return true
+    }
+
+    /// Index of the first `byte` at or after `from`, or nil.
+    func find(_ byte: UInt8, from: Int) -> Int? {
+        guard from < end, let p = memchr(storage + from, Int32(byte), end - from) else { return nil }
+        return storage.distance(to: p.assumingMemoryBound(to: UInt8.self))
+    }
+
+    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage + range.lowerBound, count: range.count)
+    }
+}

@@ -1,0 +1,192 @@
+/// Appends compact JSON to a byte buffer: the one JSON writer of cxv.
+///
+/// Separators are tracked per container, so callers only say what comes next.
+public struct JSONWriter {
+    public var bytes: [UInt8]
+    /// Whether the innermost open container already holds a member.
+    private var hasMember: [Bool] = []
+    private var afterKey = false
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public init(appendingTo bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    @inline(__always)
+    private mutating func separate() {
+        if afterKey {
+            afterKey = false
+            return
+        }
+        if let last = hasMember.last {
+            if last { bytes.append(UInt8(ascii: ",")) } else { hasMember[hasMember.count - 1] = true }
+        }
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        hasMember.append(false)
+    }
+
+    public mutating func endObject() {
+        hasMember.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        hasMember.append(false)
+    }
+
+    public mutating func endArray() {
+        hasMember.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    public mutating func key(_ name: String) {
+        separate()
+        JSONWriter.appendQuoted(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        JSONWriter.appendQuoted(value, to: &bytes)
+    }
+
+    /// A string given as UTF-8 bytes (already known to be valid UTF-8).
+    public mutating func string(utf8 value: UnsafeRawBufferPointer) {
+        separate()
+        JSONWriter.appendQuoted(utf8: value, to: &bytes)
+    }
+
+    public mutating func string(utf8 value: [UInt8]) {
+        value.withUnsafeBytes { string(utf8: $0) }
+    }
+
+    /// A string whose characters `body` appends and which need no escaping (base64, hex).
+    public mutating func unescapedString(_ body: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        body(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        JSONWriter.appendInt(value, to: &bytes)
+    }
+
+    public mutating func double(_ value: Double) {
+        separate()
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+            JSONWriter.appendInt(Int(value), to: &bytes)
+        } else if value.isFinite {
+            bytes.append(contentsOf: "\(value)".utf8)
+        } else {
+            bytes.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
+        }
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// A value that is already JSON, copied as is.
+    public mutating func raw(_ json: UnsafeRawBufferPointer) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case let .bool(b): bool(b)
+        case let .number(text):
+            separate()
+            bytes.append(contentsOf: text.utf8)
+        case let .string(s): string(s)
+        case let .array(items):
+            beginArray()
+            for item in items { self.value(item) }
+            endArray()
+        case let .object(members):
+            beginObject()
+            for (k, v) in members {
+                key(k)
+                self.value(v)
+            }
+            endObject()
+        }
+    }
+
+    // MARK: - Primitives
+
+    public static func appendInt(_ value: Int, to bytes: inout [UInt8]) {
+        if value >= 0 && value < 10 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(value))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no allocation
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var n = value.magnitude
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(ascii: "0") &+ UInt8(n % 10)
+                n /= 10
+            } while n > 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[i...]))
+        }
+    }
+
+    public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+    }
+
+    /// Whether `byte` must be escaped inside a JSON string.
+    private static let needsEscape: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+
+    public static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        needsEscape.withUnsafeBufferPointer { table in
+            var runStart = 0
+            for i in 0..<value.count {
+                let byte = value[i]
+                guard table[Int(byte)] else { continue }
+                if runStart < i { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart..<i])) }
+                runStart = i + 1
+                bytes.append(UInt8(ascii: "\\"))
+                switch byte {
+                case 0x22: bytes.append(0x22)
+                case 0x5C: bytes.append(0x5C)
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+            }
+            if runStart < value.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart...])) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,141 @@
+/// The kinds of record in the stream (DESIGN §2).
+public enum RecordKind: Equatable, Sendable {
+    case contact, reject, chunk, tally
+    case other(String)
+
+    init(name: UnsafeRawBufferPointer) {
+        switch name.count {
+        case 7 where name.elementsEqual("contact".utf8): self = .contact
+        case 6 where name.elementsEqual("reject".utf8): self = .reject
+        case 5 where name.elementsEqual("chunk".utf8): self = .chunk
+        case 5 where name.elementsEqual("tally".utf8): self = .tally
+        default: self = .other(String(decoding: name, as: UTF8.self))
+        }
+    }
+}
+
+/// One line of the stream, valid only inside the reader's callback.
+public struct RawRecord {
+    public let kind: RecordKind
+    /// The whole line, without its `\n`: what a pass-through copies.
+    public let bytes: UnsafeRawBufferPointer
+    /// 1-based line number in this stage's input.
+    public let line: Int
+}
+
+/// A line that is not a JSON object with a string `kind`.
+public struct InvalidRecord {
+    public let line: Int
+    public let bytes: UnsafeRawBufferPointer
+    public let reason: String
+}
+
+public enum RecordOrInvalid {
+    case record(RawRecord)
+    case invalid(InvalidRecord)
+}
+
+/// The one NDJSON record reader: lines in bounded memory, each record's kind read
+/// from its first bytes, and every line checked to be one JSON object.
+public struct RecordReader: ~Copyable {
+    private var lines: LineReader
+    private let owns: (RecordKind) -> Bool
+    public var sourceName: String { lines.sourceName }
+
+    /// Records of kinds that `owns` accepts are left to their decoder to check in
+    /// full (it reads them anyway); every other line is checked here.
+    public init(source: InputSource, maxLineBytes: Int = 32 << 20, owns: @escaping (RecordKind) -> Bool = { _ in false }) {
+        lines = LineReader(source: source, maxLineBytes: maxLineBytes)
+        self.owns = owns
+    }
+
+    /// Calls `body` with the next record, or with the reason it is not one.
+    /// Returns nil at end of input.
+    public mutating func next<R>(_ body: (RecordOrInvalid) throws -> R) throws -> R? {
+        let number = lines.lineNumber + 1
+        return try lines.next { line in
+            do {
+                let kind = try RecordReader.kind(of: line, owns: owns)
+                return try body(.record(RawRecord(kind: kind, bytes: line, line: number)))
+            } catch let error as JSONError {
+                return try body(.invalid(InvalidRecord(line: number, bytes: line, reason: error.description)))
+            }
+        }
+    }
+
+    private static let prefix: StaticString = #"{"kind":""#
+
+    /// The record's kind, after checking the whole line is one JSON object.
+    static func kind(of line: UnsafeRawBufferPointer, owns: (RecordKind) -> Bool) throws(JSONError) -> RecordKind {
+        var scanner = JSONScanner(line)
+        let n = prefix.utf8CodeUnitCount
+        // Fast path: `{"kind":"name"` as cxv writes it.
+        if line.count > n, memcmp(line.baseAddress!, prefix.utf8Start, n) == 0,
+           let close = line[n...].firstIndex(of: UInt8(ascii: "\"")),
+           !line[n..<close].contains(UInt8(ascii: "\\")) {
+            let kind = RecordKind(name: UnsafeRawBufferPointer(rebasing: line[n..<close]))
+            if owns(kind) { return kind }
+            scanner.offset = close + 1
+            scanner.skipWhitespace()
+            if scanner.peek() == UInt8(ascii: "}") {
+                scanner.offset += 1
+            } else {
+                try scanner.expect(UInt8(ascii: ","))
+                try scanner.skipRestOfObject()
+            }
+            try scanner.expectEnd()
+            return kind
+        }
+        var kind: RecordKind?
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "{") else { throw scanner.fail("not a JSON object") }
+        try scanner.readObject { (key, s) throws(JSONError) in
+            if key == "kind", kind == nil, s.peekNonWhitespace() == UInt8(ascii: "\"") {
+                var scratch: [UInt8] = []
+                if let raw = try s.readStringRaw(into: &scratch) {
+                    kind = RecordKind(name: raw)
+                } else {
+                    kind = scratch.withUnsafeBytes { RecordKind(name: $0) }
+                }
+            } else {
+                try s.skipValue(depth: 1)
+            }
+        }
+        try scanner.expectEnd()
+        guard let kind else { throw JSONError(offset: 0, reason: "no string \"kind\" member") }
+        return kind
+    }
+}
+
+extension JSONScanner {
+    mutating func peekNonWhitespace() -> UInt8? {
+        skipWhitespace()
+        return peek()
+    }
+
+    /// After a member's value inside an object: validates and skips the remaining members.
+    mutating func skipRestOfObject() throws(JSONError) {
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            var scratch: [UInt8] = []
+            _ = try readStringRaw(into: &scratch)
+            try expect(UInt8(ascii: ":"))
+            try skipValue(depth: 1)
+            skipWhitespace()
+            guard let next = peek() else { throw fail("unexpected end of input in an object") }
+            offset += 1
+            if next == UInt8(ascii: "}") { return }
+            if next != UInt8(ascii: ",") {
+                offset -= 1
+                throw fail("expected ',' or '}'")
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,225 @@
+/// What cxv-validate reads.
+public enum InputFormat: String, CaseIterable, Sendable {
+    case csv, ndjson, auto
+}
+
+/// Everything cxv-validate is told, checked by the command before the run.
+public struct ValidateOptions: Sendable {
+    public var format: InputFormat = .auto
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    public var overrides: [ContactField: String] = [:]
+    public var rules: ValidationRules
+    public var dedupe = false
+    public var suppressPath: String?
+    public var jobs = 1
+    public var maxRowBytes = 1 << 20
+    public var batchRows = 2048
+
+    public init(rules: ValidationRules) {
+        self.rules = rules
+    }
+}
+
+/// Control totals of one cxv-validate run.
+public struct ValidateTally: Equatable, Sendable {
+    public var read = 0
+    public var contacts = 0
+    public var rejects = 0
+
+    public var record: [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("kind"); w.string("tally")
+        w.key("stage"); w.string("validate")
+        w.key("read"); w.int(read)
+        w.key("contacts"); w.int(contacts)
+        w.key("rejects"); w.int(rejects)
+        w.endObject()
+        w.bytes.append(0x0A)
+        return w.bytes
+    }
+}
+
+/// The cxv-validate pipeline: read rows, validate them on every core, then — in
+/// input order — dedupe, suppress and write.
+public final class ValidateRun {
+    private let options: ValidateOptions
+    private let output: OutputSink
+    private let warn: (String) -> Void
+    private var seen: [UInt64: (line: Int, file: String?)] = [:]
+    private var suppressed: Set<UInt64> = []
+    public private(set) var tally = ValidateTally()
+
+    public init(options: ValidateOptions, output: OutputSink, warn: @escaping (String) -> Void) throws {
+        self.options = options
+        self.output = output
+        self.warn = warn
+        if let path = options.suppressPath { try loadSuppressionList(path) }
+    }
+
+    /// A do-not-call list: one number a line, normalised like the input; `#` comments.
+    private func loadSuppressionList(_ path: String) throws {
+        var lines = LineReader(source: try InputSource(path: path), maxLineBytes: 4096)
+        var unreadable = 0
+        while let _ = try lines.next({ line -> Void in
+            let text = Validator.trimmed(line)
+            guard !text.isEmpty, text.first != UInt8(ascii: "#") else { return }
+            var e164: [UInt8] = []
+            if options.rules.phone.normalize(text, into: &e164) == .valid {
+                suppressed.insert(e164.withUnsafeBytes { PhoneNormalizer.key($0) })
+            } else {
+                unreadable += 1
+            }
+        }) {}
+        if unreadable > 0 {
+            warn("\(path): \(unreadable) line(s) are not phone numbers and suppress nothing")
+        }
+    }
+
+    public func run(inputs: [String]) async throws {
+        let paths = inputs.isEmpty ? ["-"] : inputs
+        for path in paths {
+            let source = try InputSource(path: path)
+            try await validate(source, file: paths.count > 1 ? path : nil)
+        }
+        try output.write(tally.record)
+    }
+
+    private func format(of source: InputSource) throws -> InputFormat {
+        if options.format != .auto { return options.format }
+        let name = source.name.lowercased()
+        if name.hasSuffix(".ndjson") || name.hasSuffix(".jsonl") { return .ndjson }
+        if name.hasSuffix(".csv") { return .csv }
+        let head = try source.peek(64)
+        let first = head.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }.first
+        return first == UInt8(ascii: "{") ? .ndjson : .csv
+    }
+
+    private func validate(_ source: InputSource, file: String?) async throws {
+        var map = HeaderMap(overrides: options.overrides)
+        switch try format(of: source) {
+        case .ndjson:
+            var reader = LineReader(source: source, maxLineBytes: options.maxRowBytes)
+            let validator = Validator(rules: options.rules, map: map, file: file)
+            let batchRows = options.batchRows
+            try await process(validator) { () throws -> RowBatch? in
+                var batch = RowBatch()
+                while batch.rows.count < batchRows, let line = try reader.next({ Array($0) }) {
+                    guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
+                    ValidateRun.appendNDJSON(line, number: reader.lineNumber, to: &batch)
+                }
+                return batch.isEmpty ? nil : batch
+            }
+        case .csv, .auto:
+            var reader = CSVReader(source: source, delimiter: options.delimiter, maxRowBytes: options.maxRowBytes)
+            var first = RowBatch()
+            guard try reader.readRow(into: &first) else {
+                warn("\(source.name): no header row: the input is empty")
+                return
+            }
+            let headerRow = first.rows[0]
+            if let problem = headerRow.problem {
+                throw CXVError.data(source: source.name, line: headerRow.line,
+                                    message: "header row: \(Validator.error(for: problem).message)")
+            }
+            try map.bind(header: first.strings(of: headerRow), source: source.name)
+            map.warnings.forEach(warn)
+            try checkColumns(map, source: source.name, line: headerRow.line)
+            let validator = Validator(rules: options.rules, map: map, file: file)
+            let batchRows = options.batchRows
+            try await process(validator) { () throws -> RowBatch? in
+                var batch = RowBatch()
+                return try reader.read(into: &batch, maxRows: batchRows) ? batch : nil
+            }
+        }
+    }
+
+    /// A field the rules require must have a column, or every row would be rejected for it.
+    private func checkColumns(_ map: HeaderMap, source: String, line: Int) throws {
+        for field in options.rules.required.sorted(by: { $0.rawValue < $1.rawValue }) where !map.hasColumn(for: field) {
+            var hint = "map a column with --map \(field.name)=COLUMN"
+            if field != .phoneNumber { hint += ", or drop it from --require" }
+            throw CXVError.data(source: source, line: line,
+                                message: "no column reads as \(field.name) in the header (\(map.header.joined(separator: ", "))); \(hint)")
+        }
+    }
+
+    private static func appendNDJSON(_ line: [UInt8], number: Int, to batch: inout RowBatch) {
+        line.withUnsafeBytes { bytes in
+            var scanner = JSONScanner(bytes)
+            var members: [(String, String)] = []
+            do throws(JSONError) {
+                scanner.skipWhitespace()
+                guard scanner.peek() == UInt8(ascii: "{") else { throw scanner.fail("not a JSON object") }
+                try scanner.readObject { (key, s) throws(JSONError) in
+                    switch try s.readValue(depth: 1) {
+                    case let .string(text): members.append((key, text))
+                    case let .number(text): members.append((key, text))
+                    case let .bool(b): members.append((key, b ? "true" : "false"))
+                    case .null: members.append((key, ""))
+                    case .array, .object: throw s.fail("\"\(key)\" holds an array or object")
+                    }
+                }
+                try scanner.expectEnd()
+                batch.appendKeyed(members, line: number)
+            } catch {
+                batch.appendProblem(.notAnObject(error.description), raw: Array(line.prefix(4096)), line: number)
+            }
+        }
+    }
+
+    private func process(_ validator: Validator, produce: () throws -> RowBatch?) async throws {
+        let needsPass = options.dedupe || !suppressed.isEmpty
+        try await orderedParallelMap(width: options.jobs, produce: produce, transform: { validator.validate($0) }) { batch in
+            tally.read += batch.entries.count
+            guard needsPass else {
+                for entry in batch.entries {
+                    if entry.phoneKey == nil { tally.rejects += 1 } else { tally.contacts += 1 }
+                }
+                try output.write(batch.output)
+                return
+            }
+            try emitChecked(batch, validator: validator)
+        }
+    }
+
+    /// Writes a batch record by record, turning duplicates and suppressed numbers into rejects.
+    private func emitChecked(_ batch: ValidatedBatch, validator: Validator) throws {
+        try batch.output.withUnsafeBytes { output in
+            try batch.rows.storage.withUnsafeBytes { storage in
+                var start = 0
+                for (index, entry) in batch.entries.enumerated() {
+                    defer { start = entry.end }
+                    guard let key = entry.phoneKey else {
+                        tally.rejects += 1
+                        try self.output.write(UnsafeRawBufferPointer(rebasing: output[start..<entry.end]))
+                        continue
+                    }
+                    let row = batch.rows.rows[index]
+                    var error: ValidationError?
+                    if suppressed.contains(key) {
+                        error = .init(field: "phone_number", code: "suppressed",
+                                      message: "phone_number is on the suppression list \(options.suppressPath ?? "")")
+                    } else if options.dedupe {
+                        if let first = seen[key] {
+                            let place = first.file.map { "\($0):\(first.line)" } ?? "line \(first.line)"
+                            error = .init(field: "phone_number", code: "duplicate",
+                                          message: "phone_number duplicates \(place)")
+                        } else {
+                            seen[key] = (row.line, validator.file)
+                        }
+                    }
+                    if let error {
+                        var writer = JSONWriter()
+                        validator.writeReject(row, of: batch.rows, storage: storage, errors: [error], into: &writer)
+                        tally.rejects += 1
+                        try self.output.write(writer.bytes)
+                    } else {
+                        tally.contacts += 1
+                        try self.output.write(UnsafeRawBufferPointer(rebasing: output[start..<entry.end]))
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+/// One reason a row will not be imported.
+public struct ValidationError: Equatable, Sendable {
+    public var field: String
+    public var code: String
+    public var message: String
+
+    public init(field: String, code: String, message: String) {
+        self.field = field
+        self.code = code
+        self.message = message
+    }
+}
+
+/// The rules of cxv-validate: phone_number required and E.164 (after
+/// normalisation), the `required` name fields present, email well formed when given.
+public struct ValidationRules: Sendable {
+    public var required: Set<ContactField>
+    public var phone: PhoneNormalizer
+
+    public init(required: Set<ContactField> = [.firstName, .lastName], phone: PhoneNormalizer) {
+        self.required = required.union([.phoneNumber])
+        self.phone = phone
+    }
+}
+
+/// A batch after validation: its records encoded in input order, each with the
+/// phone key the sequential pass needs for dedupe and suppression.
+public struct ValidatedBatch: Sendable {
+    public struct Entry: Sendable {
+        /// End of this row's record in `output` (it starts where the previous one ends).
+        public var end: Int
+        /// The normalised number's key for a contact; nil for a reject.
+        public var phoneKey: UInt64?
+    }
+
+    public var rows: RowBatch
+    public var output: [UInt8]
+    public var entries: [Entry]
+}
+
+/// Validates and encodes rows; pure, so batches run on every core at once.
+public struct Validator: Sendable {
+    public let rules: ValidationRules
+    public let map: HeaderMap
+    /// Named in each record when cxv-validate reads more than one file.
+    public let file: String?
+    /// The CSV header's width; rows of another width are rejected.
+    public let width: Int
+
+    public init(rules: ValidationRules, map: HeaderMap, file: String?) {
+        self.rules = rules
+        self.map = map
+        self.file = file
+        self.width = map.header.count
+    }
+
+    /// ASCII white space and no-break spaces, trimmed from both ends.
+    public static func trimmed(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var lo = 0, hi = s.count
+        while lo < hi {
+            let b = s[lo]
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D { lo += 1 }
+            else if b == 0xC2, lo + 1 < hi, s[lo + 1] == 0xA0 { lo += 2 }
+            else { break }
+        }
+        while hi > lo {
+            let b = s[hi - 1]
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D { hi -= 1 }
+            else if b == 0xA0, hi - 2 >= lo, s[hi - 2] == 0xC2 { hi -= 2 }
+            else { break }
+        }
+        return UnsafeRawBufferPointer(rebasing: s[lo..<hi])
+    }
+
+    public func validate(_ rows: RowBatch) -> ValidatedBatch {
+        var writer = JSONWriter(capacity: rows.storage.count * 2 + rows.rows.count * 96)
+        var entries: [ValidatedBatch.Entry] = []
+        entries.reserveCapacity(rows.rows.count)
+        var phone: [UInt8] = []
+        phone.reserveCapacity(24)
+        rows.storage.withUnsafeBytes { storage in
+            for row in rows.rows {
+                let key = encode(row, of: rows, storage: storage, phone: &phone, into: &writer)
+                entries.append(.init(end: writer.bytes.count, phoneKey: key))
+            }
+        }
+        return ValidatedBatch(rows: rows, output: writer.bytes, entries: entries)
+    }
+
+    private func field(_ i: Int, _ rows: RowBatch, _ storage: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: storage[rows.fieldRange(i)])
+    }
+
+    /// Encodes one row as a contact (returning its phone key) or a reject (returning nil).
+    private func encode(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer,
+                        phone: inout [UInt8], into writer: inout JSONWriter) -> UInt64? {
+        if let problem = row.problem {
+            writeReject(row, of: rows, storage: storage, errors: [Validator.error(for: problem)], into: &writer)
+            return nil
+        }
+        if !row.keyed, row.fieldCount != width {
+            let error = ValidationError(field: "", code: "field_count",
+                                        message: "expected \(width) fields as in the header, found \(row.fieldCount)")
+            writeReject(row, of: rows, storage: storage, errors: [error], into: &writer)
+            return nil
+        }
+        // Gather the fields and extras, trimmed.
+        var values: [UnsafeRawBufferPointer?] = [nil, nil, nil, nil]
+        var extras: [(String, UnsafeRawBufferPointer)] = []
+        var errors: [ValidationError] = []
+        for column in 0..<(row.keyed ? row.fieldCount / 2 : row.fieldCount) {
+            let role: HeaderMap.Role
+            let value: UnsafeRawBufferPointer
+            if row.keyed {
+                let name = String(decoding: field(row.firstField + 2 * column, rows, storage), as: UTF8.self)
+                role = map.role(of: name)
+                value = field(row.firstField + 2 * column + 1, rows, storage)
+            } else {
+                role = map.roles[column]
+                value = field(row.firstField + column, rows, storage)
+            }
+            if !JSONScanner.isValidUTF8(value) {
+                let name: String
+                switch role {
+                case let .field(f): name = f.name
+                case let .extra(n): name = n
+                }
+                errors.append(.init(field: name, code: "invalid_utf8", message: "\(name) is not valid UTF-8"))
+                continue
+            }
+            switch role {
+            case let .field(f):
+                if values[f.rawValue] == nil { values[f.rawValue] = Validator.trimmed(value) }
+            case let .extra(name):
+                extras.append((name, Validator.trimmed(value)))
+            }
+        }
+        phone.removeAll(keepingCapacity: true)
+        if errors.isEmpty {
+            switch rules.phone.normalize(values[0] ?? UnsafeRawBufferPointer(start: nil, count: 0), into: &phone) {
+            case .valid: break
+            case .missing:
+                errors.append(.init(field: "phone_number", code: "required", message: "phone_number is required"))
+            case let .notE164(hint):
+                errors.append(.init(field: "phone_number", code: "not_e164",
+                                    message: "phone_number must be in E.164 format (\(hint))"))
+            case .invalidForCountry:
+                errors.append(.init(field: "phone_number", code: "invalid_number",
+                                    message: "phone_number is not a valid number for its country"))
+            }
+            for field in [ContactField.firstName, .lastName, .email] where rules.required.contains(field) {
+                if (values[field.rawValue]?.count ?? 0) == 0 {
+                    errors.append(.init(field: field.name, code: "required", message: "\(field.name) is required"))
+                }
+            }
+            if let email = values[ContactField.email.rawValue], !email.isEmpty, !EmailSyntax.isValid(email) {
+                errors.append(.init(field: "email", code: "invalid_email", message: "email is not a valid address"))
+            }
+        }
+        guard errors.isEmpty else {
+            writeReject(row, of: rows, storage: storage, errors: errors, into: &writer)
+            return nil
+        }
+        writer.beginObject()
+        writer.key("kind"); writer.string("contact")
+        writer.key("line"); writer.int(row.line)
+        if let file { writer.key("file"); writer.string(file) }
+        phone.withUnsafeBytes { writer.key("phone_number"); writer.string(utf8: $0) }
+        for field in [ContactField.firstName, .lastName, .email] {
+            if let value = values[field.rawValue], !value.isEmpty || field != .email {
+                writer.key(field.name)
+                writer.string(utf8: value)
+            }
+        }
+        if !extras.isEmpty {
+            writer.key("extra")
+            writer.beginObject()
+            for (name, value) in extras {
+                writer.key(name)
+                writer.string(utf8: value)
+            }
+            writer.endObject()
+        }
+        writer.endObject()
+        writer.bytes.append(0x0A)
+        return phone.withUnsafeBytes { PhoneNormalizer.key($0) }
+    }
+
+    public static func error(for problem: CSVProblem) -> ValidationError {
+        switch problem {
+        case .unterminatedQuote:
+            return .init(field: "", code: "unterminated_quote",
+                         message: "a quoted field is never closed; this line was read alone and reading went on after it")
+        case .textAfterQuote:
+            return .init(field: "", code: "bad_quote", message: "text follows a closing quote; quote the whole field and double inner quotes")
+        case let .tooLong(limit):
+            return .init(field: "", code: "too_long", message: "row is longer than \(limit) bytes")
+        case let .notAnObject(reason):
+            return .init(field: "", code: "invalid_json", message: "not a JSON object of contact fields: \(reason)")
+        }
+    }
+
+    /// Encodes a reject for `row`, with `record` holding the row as read.
+    public func writeReject(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer,
+                            errors: [ValidationError], into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("kind"); writer.string("reject")
+        writer.key("stage"); writer.string("validate")
+        writer.key("line"); writer.int(row.line)
+        if let file { writer.key("file"); writer.string(file) }
+        writer.key("errors")
+        writer.beginArray()
+        for error in errors {
+            writer.beginObject()
+            writer.key("field"); writer.string(error.field)
+            writer.key("code"); writer.string(error.code)
+            writer.key("message"); writer.string(error.message)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("record")
+        writer.beginObject()
+        if row.keyed {
+            for i in stride(from: 0, to: row.fieldCount, by: 2) {
+                writer.key(String(decoding: field(row.firstField + i, rows, storage), as: UTF8.self))
+                writer.string(String(decoding: field(row.firstField + i + 1, rows, storage), as: UTF8.self))
+            }
+        } else {
+            for i in 0..<row.fieldCount {
+                writer.key(i < map.recordKeys.count ? map.recordKeys[i] : "column_\(i + 1)")
+                let value = field(row.firstField + i, rows, storage)
+                if JSONScanner.isValidUTF8(value) {
+                    writer.string(utf8: value)
+                } else {
+                    writer.string(String(decoding: value, as: UTF8.self))  // U+FFFD marks the bad bytes
+                }
+            }
+        }
+        writer.endObject()
+        if row.problem != nil {
+            writer.key("raw")
+            writer.string(String(decoding: row.raw, as: UTF8.self))
+        }
+        writer.endObject()
+        writer.bytes.append(0x0A)
+    }
+}

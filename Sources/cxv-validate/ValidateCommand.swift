@@ -1,0 +1,111 @@
+import ArgumentParser
+import CXVCLI
+import CXVCore
+import Foundation
+
+@main
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cxv-validate",
+        abstract: "Read contacts from CSV or NDJSON and write contact and reject records.",
+        discussion: """
+        Every input row becomes exactly one record: a `contact` ready to chunk, or a \
+        `reject` naming its line, each problem (field, code, message) and the row as read. \
+        The last record is a `tally` with the control totals. Header names are matched \
+        loosely ("Phone Number", "phone", "PhoneNumber" all read as phone_number); other \
+        columns are kept under `extra`.
+
+        Phone numbers already in E.164 pass as they are; others go through libphonenumber: \
+        international formats (+44 20 7946 0958) always, national ones with --region.
+
+        Exit status: 0 when every row is a contact, 1 when some were rejected, 65 for \
+        unreadable input (e.g. no phone column), 66 when a file is missing.
+        """,
+        version: CXVVersion.current
+    )
+
+    @Option(help: "Input format; auto reads .ndjson/.jsonl as NDJSON, .csv as CSV, and otherwise looks at the first byte.")
+    var inputFormat: InputFormat = .auto
+
+    @Option(help: ArgumentHelp("CSV field delimiter: one character, or 'tab'.", valueName: "char"))
+    var delimiter = ","
+
+    @Option(help: ArgumentHelp("Read FIELD from the column named HEADER (repeatable), e.g. --map phone_number=Mobile.", valueName: "field=header"))
+    var map: [String] = []
+
+    @Option(help: ArgumentHelp("Fields that must not be empty, comma-separated, or 'none'; phone_number is always required.", valueName: "fields"))
+    var require = "first_name,last_name"
+
+    @Option(help: ArgumentHelp("Read national numbers as this country's (ISO 3166 code, e.g. US).", valueName: "code"))
+    var region: String?
+
+    @Flag(help: "Reject numbers that are not valid for their country (runs libphonenumber on every number).")
+    var strict = false
+
+    @Flag(help: "Reject later rows whose normalised number repeats an earlier one, naming the first line.")
+    var dedupe = false
+
+    @Option(help: ArgumentHelp("Reject numbers on this do-not-call list (one number a line, '#' comments).", valueName: "file"),
+            completion: .file())
+    var suppress: String?
+
+    @Option(help: ArgumentHelp("Validate on this many threads (default: the number of cores).", valueName: "n"))
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Reject rows longer than this many bytes.", valueName: "bytes"))
+    var maxRowBytes = 1 << 20
+
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("Files to read, in order; stdin when none or '-'. With several, records name their file.", valueName: "file"),
+              completion: .file())
+    var inputs: [String] = []
+
+    func validate() throws {
+        _ = try delimiterByte()
+        _ = try requiredFields()
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard maxRowBytes >= 1024 else { throw ValidationError("--max-row-bytes must be at least 1024") }
+    }
+
+    func delimiterByte() throws -> UInt8 {
+        if delimiter == "tab" || delimiter == "\\t" { return UInt8(ascii: "\t") }
+        guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""),
+              byte != 0x0A, byte != 0x0D else {
+            throw ValidationError("--delimiter must be one ASCII character other than a quote or newline, or 'tab'")
+        }
+        return byte
+    }
+
+    func requiredFields() throws -> Set<ContactField> {
+        if require == "none" || require.isEmpty { return [] }
+        return Set(try require.split(separator: ",").map { name in
+            guard let field = ContactField(name: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--require: unknown field \(name); use \(ContactField.allCases.map(\.name).joined(separator: ", "))")
+            }
+            return field
+        })
+    }
+
+    func run() async throws {
+        try await runStage("cxv-validate") {
+            let phone = try PhoneNormalizer(region: region, strict: strict)
+            var options = ValidateOptions(rules: ValidationRules(required: try requiredFields(), phone: phone))
+            options.format = inputFormat
+            options.delimiter = try delimiterByte()
+            options.overrides = try HeaderMap.parseOverrides(map)
+            options.dedupe = dedupe
+            options.suppressPath = suppress
+            options.jobs = jobs
+            options.maxRowBytes = maxRowBytes
+            let sink = try output.sink()
+            let diagnostics = Diagnostics(tool: "cxv-validate")
+            let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn)
+            try await run.run(inputs: inputs)
+            try sink.commit()
+            return run.tally.rejects > 0 ? .someRejected : .ok
+        }
+    }
+}
+
+extension InputFormat: ExpressibleByArgument {}
