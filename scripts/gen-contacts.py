@@ -37,11 +37,11 @@ def bench(count, seed):
         area = 201 + (i // 10_000_000) % 700
         number = f"+1{area}{i % 10_000_000:07d}"
         r = rng.random()
-        if r < 0.01:
-            number = f"+1 ({area}) {number[5:8]}-{number[8:]}"  # international, formatted
-        elif r < 0.02:
+        if r < 0.005:
+            number = f"+1 ({area}) {number[5:8]}-{number[8:]}"  # international, formatted: libphonenumber
+        elif r < 0.01:
             number = f"{area}-{number[5:8]}-{number[8:]}"  # national: rejected without --region
-        elif r < 0.025:
+        elif r < 0.015:
             number = "555-CALL-NOW"
         rows.append(f"{number},{first},{last},{first.lower()}.{last.lower()}{i}@example.com\n")
         if len(rows) == 10000:

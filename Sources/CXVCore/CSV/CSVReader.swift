@@ -72,6 +72,7 @@ public struct CSVReader: ~Copyable {
         let storageMark = batch.storage.count
         let fieldMark = batch.fieldEnds.count
         var newlinesInRow = 0
+        var quotedNewlines = 0
         var problem: CSVProblem?
 
         fields: while true {
@@ -90,7 +91,9 @@ public struct CSVReader: ~Copyable {
                     let close = buffer.find(CSVReader.quote, from: pos) ?? buffer.end
                     let run = buffer.bytes(pos..<close)
                     batch.storage.append(contentsOf: run)
-                    newlinesInRow += CSVReader.countNewlines(run)
+                    let newlines = CSVReader.countNewlines(run)
+                    newlinesInRow += newlines
+                    quotedNewlines += newlines
                     pos = close
                     if close == buffer.end { continue quoted }
                     pos += 1
@@ -148,6 +151,8 @@ public struct CSVReader: ~Copyable {
             }
         }
 
+        // A stray quote that swallowed later lines is read as unterminated: one bad line, not many.
+        if problem == .textAfterQuote && quotedNewlines > 0 { problem = .unterminatedQuote }
         guard let problem else {
             batch.rows.append(.init(line: rowLine, firstField: fieldMark,
                                     fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))

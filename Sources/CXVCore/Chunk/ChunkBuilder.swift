@@ -68,17 +68,21 @@ public struct ChunkBuilder {
         var hasPhone = false
         do throws(JSONError) {
             var scanner = JSONScanner(record.bytes)
-            try scanner.readObject { (key, s) throws(JSONError) in
-                switch key {
-                case "phone_number":
+            try scanner.readObjectKeys { (key, s) throws(JSONError) in
+                if JSONScanner.equals(key, "phone_number") {
                     hasPhone = true
                     try ChunkBuilder.readString(&s, into: &values[0])
-                case "first_name": try ChunkBuilder.readString(&s, into: &values[1])
-                case "last_name": try ChunkBuilder.readString(&s, into: &values[2])
-                case "email": try ChunkBuilder.readString(&s, into: &values[3])
-                case "line": line = try s.readInt()
-                case "file": file = try s.readString()
-                case "extra" where !columns.isEmpty:
+                } else if JSONScanner.equals(key, "first_name") {
+                    try ChunkBuilder.readString(&s, into: &values[1])
+                } else if JSONScanner.equals(key, "last_name") {
+                    try ChunkBuilder.readString(&s, into: &values[2])
+                } else if JSONScanner.equals(key, "email") {
+                    try ChunkBuilder.readString(&s, into: &values[3])
+                } else if JSONScanner.equals(key, "line") {
+                    line = try s.readInt()
+                } else if JSONScanner.equals(key, "file") {
+                    file = try s.readString()
+                } else if JSONScanner.equals(key, "extra"), !columns.isEmpty {
                     try s.readObject { (name, s) throws(JSONError) in
                         if let index = columns.firstIndex(of: name) {
                             try ChunkBuilder.readString(&s, into: &values[4 + index])
@@ -86,7 +90,8 @@ public struct ChunkBuilder {
                             try s.skipValue(depth: 2)
                         }
                     }
-                default: try s.skipValue(depth: 1)
+                } else {
+                    try s.skipValue(depth: 1)
                 }
             }
             try scanner.expectEnd()

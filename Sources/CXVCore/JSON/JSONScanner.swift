@@ -76,6 +76,49 @@ public struct JSONScanner {
         }
     }
 
+    /// Like `readObject`, but hands each key over as its UTF-8 bytes, decoding nothing
+    /// when it has no escapes: for hot loops that match keys against a few known names.
+    public mutating func readObjectKeys(_ member: (UnsafeRawBufferPointer, inout JSONScanner) throws(JSONError) -> Void) throws(JSONError) {
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            offset += 1
+            return
+        }
+        var scratch: [UInt8] = []
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            scratch.removeAll(keepingCapacity: true)
+            if let raw = try readStringRaw(into: &scratch) {
+                try expect(UInt8(ascii: ":"))
+                try member(raw, &self)
+            } else {
+                try expect(UInt8(ascii: ":"))
+                let copy = scratch
+                var failure: JSONError?
+                copy.withUnsafeBytes { key in
+                    do throws(JSONError) { try member(key, &self) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+            skipWhitespace()
+            guard let next = peek() else { throw fail("unexpected end of input in an object") }
+            offset += 1
+            if next == UInt8(ascii: "}") { return }
+            if next != UInt8(ascii: ",") {
+                offset -= 1
+                throw fail("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Whether `bytes` spell `name`.
+    @inline(__always)
+    public static func equals(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        bytes.count == name.utf8CodeUnitCount && memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0
+    }
+
     public mutating func readArray(_ element: (inout JSONScanner) throws(JSONError) -> Void) throws(JSONError) {
         try expect(UInt8(ascii: "["))
         skipWhitespace()
@@ -254,28 +297,28 @@ public struct JSONScanner {
             offset += 1
         }
         guard offset < bytes.count else { throw fail("unterminated string") }
-        // Slow path: unescape into `out`.
-        let prefix = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
-        if !ascii, !JSONScanner.isValidUTF8(prefix) { throw JSONError(offset: start, reason: "invalid UTF-8 in a string") }
-        out.append(contentsOf: prefix)
-        var runStart = offset
+        // Slow path: unescape into `out`, in runs; the UTF-8 is checked once, on the result
+        // (an escape always yields whole characters, so this is the same as checking the input).
+        let outStart = out.count
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
         while offset < bytes.count {
+            var runEnd = offset
+            while runEnd < bytes.count {
+                let b = bytes[runEnd]
+                if b == 0x22 || b == 0x5C || b < 0x20 { break }
+                runEnd += 1
+            }
+            if runEnd > offset { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<runEnd])) }
+            offset = runEnd
+            guard offset < bytes.count else { break }
             let b = bytes[offset]
             if b == 0x22 {
-                let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<offset])
-                if !JSONScanner.isValidUTF8(run) { throw JSONError(offset: runStart, reason: "invalid UTF-8 in a string") }
-                out.append(contentsOf: run)
                 offset += 1
+                let decoded = out.withUnsafeBytes { JSONScanner.isValidUTF8(UnsafeRawBufferPointer(rebasing: $0[outStart...])) }
+                if !decoded { throw JSONError(offset: start, reason: "invalid UTF-8 in a string") }
                 return nil
             }
             if b < 0x20 { throw fail("unescaped control character in a string") }
-            if b != 0x5C {
-                offset += 1
-                continue
-            }
-            let run = UnsafeRawBufferPointer(rebasing: bytes[runStart..<offset])
-            if !JSONScanner.isValidUTF8(run) { throw JSONError(offset: runStart, reason: "invalid UTF-8 in a string") }
-            out.append(contentsOf: run)
             offset += 1
             guard let e = peek() else { throw fail("unterminated string") }
             offset += 1
@@ -303,7 +346,6 @@ public struct JSONScanner {
                 offset -= 1
                 throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
             }
-            runStart = offset
         }
         throw fail("unterminated string")
     }
@@ -331,6 +373,11 @@ public struct JSONScanner {
         var i = 0
         let n = bytes.count
         while i < n {
+            // Eight ASCII bytes at a time.
+            while i + 8 <= n, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+            }
+            guard i < n else { break }
             let b0 = bytes[i]
             if b0 < 0x80 {
                 i += 1

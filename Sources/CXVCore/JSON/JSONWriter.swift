@@ -3,9 +3,12 @@
 /// Separators are tracked per container, so callers only say what comes next.
 public struct JSONWriter {
     public var bytes: [UInt8]
-    /// Whether the innermost open container already holds a member.
-    private var hasMember: [Bool] = []
+    /// Bit i: whether open container i already holds a member (a bit stack, no allocation).
+    private var hasMember: UInt64 = 0
+    private var depth = 0
     private var afterKey = false
+    /// The same for containers nested deeper than 64.
+    private var deeper: [Bool] = []
 
     public init(capacity: Int = 256) {
         bytes = []
@@ -22,32 +25,32 @@ public struct JSONWriter {
             afterKey = false
             return
         }
-        if let last = hasMember.last {
-            if last { bytes.append(UInt8(ascii: ",")) } else { hasMember[hasMember.count - 1] = true }
+        guard depth > 0 else { return }
+        if depth > 64 {
+            if deeper[depth - 65] { bytes.append(UInt8(ascii: ",")) } else { deeper[depth - 65] = true }
+            return
         }
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) } else { hasMember |= bit }
     }
 
-    public mutating func beginObject() {
+    private mutating func open(_ byte: UInt8) {
         separate()
-        bytes.append(UInt8(ascii: "{"))
-        hasMember.append(false)
+        bytes.append(byte)
+        depth += 1
+        if depth > 64 { deeper.append(false) } else { hasMember &= ~(1 << UInt64(depth - 1)) }
     }
 
-    public mutating func endObject() {
-        hasMember.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+    private mutating func close(_ byte: UInt8) {
+        if depth > 64 { deeper.removeLast() }
+        depth -= 1
+        bytes.append(byte)
     }
 
-    public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        hasMember.append(false)
-    }
-
-    public mutating func endArray() {
-        hasMember.removeLast()
-        bytes.append(UInt8(ascii: "]"))
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     public mutating func key(_ name: String) {
         separate()
@@ -159,16 +162,13 @@ public struct JSONWriter {
         value.withUTF8 { appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
     }
 
-    /// Whether `byte` must be escaped inside a JSON string.
-    private static let needsEscape: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-
     public static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        needsEscape.withUnsafeBufferPointer { table in
+        do {
             var runStart = 0
             for i in 0..<value.count {
                 let byte = value[i]
-                guard table[Int(byte)] else { continue }
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
                 if runStart < i { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart..<i])) }
                 runStart = i + 1
                 bytes.append(UInt8(ascii: "\\"))
@@ -181,8 +181,8 @@ public struct JSONWriter {
                 case 0x08: bytes.append(UInt8(ascii: "b"))
                 case 0x0C: bytes.append(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                    let hex = { (n: UInt8) in n < 10 ? 0x30 + n : 0x57 + n }
+                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex(byte >> 4), hex(byte & 0xF)])
                 }
             }
             if runStart < value.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart...])) }

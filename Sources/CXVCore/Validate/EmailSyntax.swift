@@ -10,6 +10,7 @@ public enum EmailSyntax {
 
     public static func isValid(_ s: UnsafeRawBufferPointer) -> Bool {
         guard s.count <= 254, let at = s.lastIndex(of: UInt8(ascii: "@")) else { return false }
+        let atext = EmailSyntax.atext
         let local = UnsafeRawBufferPointer(rebasing: s[..<at])
         let domain = UnsafeRawBufferPointer(rebasing: s[(at + 1)...])
         guard !local.isEmpty, local.count <= 64, local.first != 0x2E, local.last != 0x2E else { return false }
@@ -23,16 +24,27 @@ public enum EmailSyntax {
                 previousDot = false
             }
         }
-        let labels = domain.split(separator: 0x2E, omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
-        for label in labels {
-            guard !label.isEmpty, label.count <= 63, label.first != 0x2D, label.last != 0x2D else { return false }
-            for b in label {
+        // Domain: two or more labels of letters, digits and inner hyphens; the last not all digits.
+        var labels = 0
+        var labelStart = 0
+        var tldAllDigits = true
+        for i in 0...domain.count {
+            let atEnd = i == domain.count
+            let b = atEnd ? UInt8(ascii: ".") : domain[i]
+            if b == 0x2E {
+                let length = i - labelStart
+                guard length > 0, length <= 63, domain[labelStart] != 0x2D, domain[i - 1] != 0x2D else { return false }
+                labels += 1
+                if atEnd {
+                    tldAllDigits = domain[labelStart..<i].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                    guard length >= 2 else { return false }
+                }
+                labelStart = i + 1
+            } else {
                 let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
                 if !ok { return false }
             }
         }
-        let tld = labels.last!
-        return tld.count >= 2 && !tld.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        return labels >= 2 && !tldAllDigits
     }
 }

@@ -46,12 +46,15 @@ public struct Validator: Sendable {
     public let file: String?
     /// The CSV header's width; rows of another width are rejected.
     public let width: Int
+    /// `rules.required` by field index, so the hot path does no hashing.
+    private let required: [Bool]
 
     public init(rules: ValidationRules, map: HeaderMap, file: String?) {
         self.rules = rules
         self.map = map
         self.file = file
         self.width = map.header.count
+        self.required = ContactField.allCases.map { rules.required.contains($0) }
     }
 
     /// ASCII white space and no-break spaces, trimmed from both ends.
@@ -148,7 +151,7 @@ public struct Validator: Sendable {
                 errors.append(.init(field: "phone_number", code: "invalid_number",
                                     message: "phone_number is not a valid number for its country"))
             }
-            for field in [ContactField.firstName, .lastName, .email] where rules.required.contains(field) {
+            for field in [ContactField.firstName, .lastName, .email] where required[field.rawValue] {
                 if (values[field.rawValue]?.count ?? 0) == 0 {
                     errors.append(.init(field: field.name, code: "required", message: "\(field.name) is required"))
                 }

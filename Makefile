@@ -1,0 +1,63 @@
+# cxv — build, test, benchmark and install. `make help` lists the targets.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT ?= swift
+TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-report
+APT_PACKAGES := zlib1g-dev libphonenumber-dev
+BENCH_PACKAGES := gzip miller time bc
+BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
+BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: help deps bench-deps build release test bench demo install uninstall clean
+
+help:
+	@echo "make demo      build and run the offline pipeline on samples/messy-contacts.csv"
+	@echo "make test      build and run every test (what CI runs)"
+	@echo "make bench     time the pipeline on 1M contacts against gzip -6 and mlr"
+	@echo "make release   optimised binaries"
+	@echo "make install   install release binaries into \$$(DESTDIR)\$$(PREFIX)/bin (uninstall removes them)"
+	@echo "make clean     remove build products"
+
+# Install missing system packages: as root directly, otherwise through sudo.
+# A new machine's apt lists may be empty, so a failed install retries after an update.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing$$missing"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+	  { $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+bench-deps:
+	$(call apt_install,$(BENCH_PACKAGES))
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release bench-deps
+	scripts/bench.sh "$(BIN_RELEASE)"
+
+demo: build
+	scripts/demo.sh "$(BIN_DEBUG)"
+
+install: release
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	for t in $(TOOLS); do install -m 0755 "$(BIN_RELEASE)/$$t" "$(DESTDIR)$(PREFIX)/bin/$$t"; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f "$(DESTDIR)$(PREFIX)/bin/$$t"; done
+
+clean:
+	rm -rf .build bench/out

@@ -1,0 +1,81 @@
+/// The stages of a full run, in pipeline order.
+public let pipelineStages = ["validate", "chunk", "gzip", "upload", "poll"]
+
+/// Everything cxv-report learns from a stream, and the accounting of DESIGN §2:
+/// read = imported + rejected (validate, chunk, import) + in failed chunks + not submitted.
+public struct Report: Sendable {
+    public struct ChunkCounts: Equatable, Sendable {
+        public var built = 0, compressed = 0, submitted = 0, completed = 0, failed = 0
+        public var total: Int { built + compressed + submitted + completed + failed }
+    }
+
+    /// Tallies by stage, summed when a stage ran more than once.
+    public var tallies: [String: [String: Int]] = [:]
+    public var chunks = ChunkCounts()
+    /// Contacts in chunks, by the chunk's state.
+    public var rows = ChunkCounts()
+    public var recordsProcessed = 0
+    /// Contacts that reached the report without being chunked.
+    public var unchunkedContacts = 0
+    public var rejectsByStage: [String: Int] = [:]
+    /// `stage code` → count, and the first few lines, for the Errors section.
+    public var rejectCodes: [String: (count: Int, lines: [Int])] = [:]
+    public var invalidLines = 0
+    public var chunkErrors: [String] = []
+    public var retries = 0
+    /// Stages whose output is in the stream: they ran, so they owe a tally.
+    public var stagesSeen: Set<String> = []
+
+    public init() {}
+
+    public var read: Int { tallies["validate"]?["read"] ?? 0 }
+    public var imported: Int { max(0, rows.completed - (rejectsByStage["import"] ?? 0)) }
+    public var notSubmitted: Int { rows.built + rows.compressed + unchunkedContacts }
+    public var rejected: Int { rejectsByStage.values.reduce(0, +) }
+    public var unaccounted: Int {
+        read - imported - rejected - rows.failed - notSubmitted - rows.submitted
+    }
+
+    /// The stages that ran but wrote no tally: each died before its input ended.
+    public var missingTallies: [String] {
+        var ran = stagesSeen.union(tallies.keys)
+        if !ran.isEmpty || invalidLines > 0 { ran.insert("validate") }
+        // A stage's tally proves every stage before it ran too.
+        if let last = pipelineStages.lastIndex(where: { ran.contains($0) }) {
+            for stage in pipelineStages[...last] where stage != "upload" && stage != "poll" && stage != "gzip" {
+                ran.insert(stage)
+            }
+        }
+        return pipelineStages.filter { ran.contains($0) && tallies[$0] == nil }
+    }
+
+    /// Each stage's own books: what it read against what it wrote.
+    public var stageChecks: [(stage: String, ok: Bool, detail: String)] {
+        var checks: [(String, Bool, String)] = []
+        if let v = tallies["validate"] {
+            let (read, contacts, rejects) = (v["read"] ?? 0, v["contacts"] ?? 0, v["rejects"] ?? 0)
+            let seen = rejectsByStage["validate"] ?? 0
+            checks.append(("validate", read == contacts + rejects && seen == rejects,
+                           "\(read) read = \(contacts) contacts + \(rejects) rejects (\(seen) reject records seen)"))
+        }
+        if let c = tallies["chunk"] {
+            let (contacts, rows, rejects) = (c["contacts"] ?? 0, c["rows"] ?? 0, c["rejects"] ?? 0)
+            let upstream = tallies["validate"]?["contacts"] ?? contacts
+            checks.append(("chunk", contacts == rows + rejects && contacts == upstream,
+                           "\(contacts) contacts (validate wrote \(upstream)) = \(rows) in \(c["chunks"] ?? 0) chunks + \(rejects) rejects"))
+        }
+        if let g = tallies["gzip"] {
+            let built = tallies["chunk"]?["chunks"] ?? (g["chunks"] ?? 0)
+            let ok = g["mode"] != nil || (g["chunks"] ?? 0) == built
+            checks.append(("gzip", ok, "\(g["chunks"] ?? 0) of \(built) chunks compressed"))
+        }
+        return checks
+    }
+
+    public var exitStatus: ExitStatus {
+        if !missingTallies.isEmpty || unaccounted != 0 || stageChecks.contains(where: { !$0.ok }) || read == 0 && tallies.isEmpty {
+            return .dataError
+        }
+        return rejected > 0 || rows.failed > 0 || invalidLines > 0 ? .someRejected : .ok
+    }
+}

@@ -1,0 +1,104 @@
+extension Report {
+    private static func pad(_ label: String, _ value: Int) -> String {
+        let number = String(value)
+        return "  " + label + String(repeating: " ", count: max(1, 28 - label.count - number.count)) + number
+    }
+
+    /// The summary people read: the tutorial's lines, then the accounting.
+    public var text: String {
+        var lines: [String] = ["=== IMPORT SUMMARY ==="]
+        lines.append("Total Chunks: \(chunks.total)")
+        lines.append("Successful Chunks: \(chunks.completed)")
+        lines.append("Failed Chunks: \(chunks.failed)")
+        if chunks.submitted > 0 { lines.append("Submitted, not yet polled: \(chunks.submitted)") }
+        if chunks.built + chunks.compressed > 0 {
+            lines.append("Not Submitted Chunks: \(chunks.built + chunks.compressed) (no upload stage ran: a dry run)")
+        }
+        lines.append("Records Processed: \(recordsProcessed)")
+        let errors = errorLines
+        if !errors.isEmpty {
+            lines.append("Errors:")
+            lines += errors.map { "  - \($0)" }
+        }
+        lines.append("")
+        lines.append("=== ACCOUNTING ===")
+        lines.append(Report.pad("read", read))
+        lines.append(Report.pad("imported", imported))
+        for stage in ["validate", "chunk", "import"] {
+            lines.append(Report.pad("rejected at \(stage)", rejectsByStage[stage] ?? 0))
+        }
+        lines.append(Report.pad("in failed chunks", rows.failed))
+        if rows.submitted > 0 { lines.append(Report.pad("submitted, not polled", rows.submitted)) }
+        lines.append(Report.pad("not submitted", notSubmitted))
+        lines.append(Report.pad("unaccounted", unaccounted))
+        for check in stageChecks {
+            lines.append("  \(check.stage): \(check.ok ? "ok" : "MISMATCH"): \(check.detail)")
+        }
+        for stage in missingTallies {
+            lines.append("  \(stage): did not finish (no tally): it died or was killed before its input ended")
+        }
+        if invalidLines > 0 { lines.append("  \(invalidLines) input line(s) were not records and were skipped") }
+        lines.append("")
+        lines.append(verdict)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line that says whether the books balance, and what to do if not.
+    public var verdict: String {
+        if let stage = missingTallies.first {
+            return "FAILED: \(stage) did not finish; its output is incomplete. Re-run the pipeline from \(stage)."
+        }
+        if read == 0 && tallies.isEmpty { return "FAILED: the stream is empty: no stage wrote anything." }
+        if unaccounted != 0 { return "FAILED: \(unaccounted) contact(s) unaccounted for." }
+        if let bad = stageChecks.first(where: { !$0.ok }) { return "FAILED: \(bad.stage)'s totals do not balance: \(bad.detail)." }
+        if rejected > 0 || rows.failed > 0 {
+            return "OK with rejects: every contact is accounted for; \(rejected) rejected, \(rows.failed) in failed chunks."
+        }
+        return "OK: every contact is accounted for."
+    }
+
+    var errorLines: [String] {
+        var lines = chunkErrors
+        for key in rejectCodes.keys.sorted() {
+            let (count, first) = rejectCodes[key]!
+            let parts = key.split(separator: " ")
+            let more = count > first.count ? ", …" : ""
+            lines.append("\(count) rejected at \(parts[0]): \(parts[1]) (lines \(first.map(String.init).joined(separator: ", "))\(more))")
+        }
+        return lines
+    }
+
+    public var json: String {
+        func object(_ pairs: [(String, Int)]) -> JSONValue {
+            .object(pairs.map { ($0.0, .number(String($0.1))) })
+        }
+        let chunkCounts = object([("total", chunks.total), ("completed", chunks.completed), ("failed", chunks.failed),
+                                  ("submitted", chunks.submitted), ("not_submitted", chunks.built + chunks.compressed)])
+        let accounting = object([("read", read), ("imported", imported),
+                                 ("rejected_validate", rejectsByStage["validate"] ?? 0),
+                                 ("rejected_chunk", rejectsByStage["chunk"] ?? 0),
+                                 ("rejected_import", rejectsByStage["import"] ?? 0),
+                                 ("failed", rows.failed), ("submitted", rows.submitted),
+                                 ("not_submitted", notSubmitted), ("unaccounted", unaccounted)])
+        let stages: [JSONValue] = stageChecks.map {
+            .object([("stage", .string($0.stage)), ("ok", .bool($0.ok)), ("detail", .string($0.detail))])
+        }
+        let rejects: [(String, JSONValue)] = rejectCodes.keys.sorted().map { key in
+            (key.split(separator: " ").joined(separator: "."), .number(String(rejectCodes[key]!.count)))
+        }
+        var members: [(String, JSONValue)] = [("kind", .string("report"))]
+        members.append(("status", .number(String(exitStatus.rawValue))))
+        members.append(("verdict", .string(verdict)))
+        members.append(("chunks", chunkCounts))
+        members.append(("records_processed", .number(String(recordsProcessed))))
+        members.append(("retries", .number(String(retries))))
+        members.append(("accounting", accounting))
+        members.append(("stages", .array(stages)))
+        members.append(("missing_tallies", .array(missingTallies.map { JSONValue.string($0) })))
+        members.append(("rejects", .object(rejects)))
+        members.append(("invalid_lines", .number(String(invalidLines))))
+        members.append(("errors", .array(errorLines.map { JSONValue.string($0) })))
+        let value = JSONValue.object(members)
+        return value.text + "\n"
+    }
+}

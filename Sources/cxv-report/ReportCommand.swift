@@ -1,0 +1,50 @@
+import ArgumentParser
+import CXVCLI
+import CXVCore
+
+@main
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cxv-report",
+        abstract: "Summarise a finished stream and check that every contact is accounted for.",
+        discussion: """
+        Reads the records of a whole pipeline and prints the tutorial's summary (Total, \
+        Successful and Failed Chunks, Records Processed, Errors) and the accounting: \
+        read = imported + rejected (validate, chunk, import) + in failed chunks + not \
+        submitted. Chunks no upload stage reached are "not submitted" (a dry run), not failures.
+
+        Exit status: 0 when every contact was imported (or, in a dry run, is ready), 1 when \
+        some were rejected or failed, 65 when contacts are unaccounted for or a stage died \
+        before writing its tally (the report names it).
+        """,
+        version: CXVVersion.current
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "Summary format.")
+    var format: Format = .text
+
+    @Option(help: ArgumentHelp("Write every rejected contact to this CSV: its original columns plus 'error'.", valueName: "file"),
+            completion: .file())
+    var rejects: String?
+
+    @OptionGroup var stream: StreamOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runStage("cxv-report") {
+            let sink = try output.sink()
+            var builder = ReportBuilder(rejects: try rejects.map { try RejectsFile(path: $0) })
+            try builder.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,
+                            policy: InvalidLinePolicy(stage: "report", skip: stream.skipInvalid))
+            try builder.finish()
+            let report = builder.report
+            try sink.write(format == .json ? report.json : report.text)
+            try sink.commit()
+            return report.exitStatus
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// Runs the built tools as a user would: through /bin/sh, in real pipes.
+enum Pipeline {
+    /// The folder holding the built executables (beside the test bundle).
+    static let binDirectory: URL = {
+        if let dir = ProcessInfo.processInfo.environment["CXV_BIN"] { return URL(fileURLWithPath: dir) }
+        var url = Bundle.main.bundleURL
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("cxv-validate").path), url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let sample = packageRoot.appendingPathComponent("samples/messy-contacts.csv").path
+
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+        var text: String { String(decoding: stdout, as: UTF8.self) }
+        var lines: [String] { text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+        var records: [[String: Any]] {
+            lines.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+        }
+    }
+
+    /// Runs `script` with `set -o pipefail`, the tools on PATH, in `directory`.
+    @discardableResult
+    static func sh(_ script: String, stdin: Data? = nil, in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "set -o pipefail; " + script]
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = binDirectory.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        // Files, not pipes, for the outputs: nothing can fill up and block.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cxv-run-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: scratch.path + ".out", contents: nil)
+        FileManager.default.createFile(atPath: scratch.path + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch.path + ".out")
+            try? FileManager.default.removeItem(atPath: scratch.path + ".err")
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".out"))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".err"))
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        let outData = try Data(contentsOf: URL(fileURLWithPath: scratch.path + ".out"))
+        let errData = try Data(contentsOf: URL(fileURLWithPath: scratch.path + ".err"))
+        return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cxv-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
