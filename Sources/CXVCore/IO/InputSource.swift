@@ -13,6 +13,7 @@ public final class InputSource {
 
     public init(path: String) throws {
         if path == "-" {
+            widenPipe(0)
             self.name = "-"
             self.fd = 0
             self.ownsDescriptor = false
@@ -31,6 +32,7 @@ public final class InputSource {
     }
 
     public init(standardInput: Void) {
+        widenPipe(0)
         self.name = "-"
         self.fd = 0
         self.ownsDescriptor = false

@@ -21,6 +21,7 @@ public final class OutputSink {
 
     /// Standard output.
     public init() {
+        widenPipe(1)
         fd = 1
         path = nil
         temporaryPath = nil
@@ -108,6 +109,13 @@ public final class OutputSink {
         }
         committed = true
     }
+}
+
+/// A 1 MiB pipe instead of 64 KiB: 16 times fewer context switches between stages.
+/// Best effort: not a pipe, or a lower system limit, leaves it as it was.
+func widenPipe(_ fd: Int32) {
+    let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ, which Glibc's module leaves out (it is _GNU_SOURCE)
+    _ = fcntl(fd, setPipeSize, Int32(1 << 20))
 }
 
 private func currentUmask() -> mode_t {

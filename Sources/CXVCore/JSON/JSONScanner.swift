@@ -235,16 +235,17 @@ public struct JSONScanner {
             negative = true
             offset += 1
         }
-        var value = 0
+        var magnitude: UInt64 = 0
         var digits = 0
+        let limit = negative ? UInt64(Int.max) + 1 : UInt64(Int.max)
         while let b = peek(), b >= 0x30, b <= 0x39 {
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(Int(b - 0x30))
-            guard !o1, !o2 else {
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(b - 0x30))
+            guard !o1, !o2, s <= limit else {
                 offset = start
                 throw fail("integer out of range")
             }
-            value = s
+            magnitude = s
             digits += 1
             offset += 1
         }
@@ -256,7 +257,7 @@ public struct JSONScanner {
             offset = start
             throw fail("expected an integer")
         }
-        return negative ? -value : value
+        return negative ? Int(truncatingIfNeeded: 0 &- magnitude) : Int(magnitude)
     }
 
     // MARK: - Strings
@@ -279,8 +280,15 @@ public struct JSONScanner {
     public mutating func readStringRaw(into out: inout [UInt8]) throws(JSONError) -> UnsafeRawBufferPointer? {
         try expect(UInt8(ascii: "\""))
         let start = offset
-        var ascii = true
-        // Fast scan to the closing quote or the first escape.
+        // Fast scan to the closing quote or the first escape, a word at a time where it can.
+        var words: UInt64 = 0
+        while offset + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            if JSONBytes.hasSpecial(word) { break }
+            words |= word
+            offset += 8
+        }
+        var ascii = !JSONBytes.hasNonASCII(words)
         while offset < bytes.count {
             let b = bytes[offset]
             if b == 0x22 {
@@ -302,7 +310,7 @@ public struct JSONScanner {
         let outStart = out.count
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
         while offset < bytes.count {
-            var runEnd = offset
+            var runEnd = JSONBytes.skipPlain(bytes, from: offset)
             while runEnd < bytes.count {
                 let b = bytes[runEnd]
                 if b == 0x22 || b == 0x5C || b < 0x20 { break }

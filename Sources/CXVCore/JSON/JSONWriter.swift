@@ -166,11 +166,16 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         do {
             var runStart = 0
-            for i in 0..<value.count {
+            var i = 0
+            while i < value.count {
+                i = JSONBytes.skipPlain(value, from: i)
+                guard i < value.count else { break }
                 let byte = value[i]
+                i += 1
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart..<i])) }
-                runStart = i + 1
+                let escaped = i - 1
+                if runStart < escaped { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart..<escaped])) }
+                runStart = i
                 bytes.append(UInt8(ascii: "\\"))
                 switch byte {
                 case 0x22: bytes.append(0x22)
@@ -188,5 +193,35 @@ public struct JSONWriter {
             if runStart < value.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart...])) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Word-at-a-time scanning for the bytes JSON strings treat specially.
+enum JSONBytes {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let high: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any of the eight bytes is a control character, `"` or `\\`.
+    @inline(__always)
+    static func hasSpecial(_ x: UInt64) -> Bool {
+        let control = (x &- ones &* 0x20) & ~x & high
+        let q = x ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q & high
+        let b = x ^ (ones &* 0x5C)
+        let backslash = (b &- ones) & ~b & high
+        return control | quote | backslash != 0
+    }
+
+    @inline(__always)
+    static func hasNonASCII(_ x: UInt64) -> Bool { x & high != 0 }
+
+    /// The index of the first word from `from` that may hold a special byte (or the end).
+    @inline(__always)
+    static func skipPlain(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+        var i = from
+        while i + 8 <= bytes.count, !hasSpecial(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+            i += 8
+        }
+        return i
     }
 }
