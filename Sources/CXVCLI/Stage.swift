@@ -51,11 +51,11 @@ public struct Diagnostics: Sendable {
 
 /// Runs a stage's body: errors become one message on stderr and the exit status
 /// of DESIGN §4; a closed stdout ends the stage quietly.
-public func runStage(_ tool: String, _ body: () async throws -> ExitStatus) async throws {
+public func runStage(_ tool: String, _ body: () throws -> ExitStatus) throws {
     signal(SIGPIPE, SIG_IGN)  // a closed pipe shows up as EPIPE, handled as OutputClosed
     let status: ExitStatus
     do {
-        status = try await body()
+        status = try body()
     } catch is OutputClosed {
         status = .ok
     } catch let error as CXVError {

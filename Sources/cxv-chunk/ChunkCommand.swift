@@ -3,7 +3,7 @@ import CXVCLI
 import CXVCore
 
 @main
-struct ChunkCommand: AsyncParsableCommand {
+struct ChunkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxv-chunk",
         abstract: "Group contact records into import CSV chunks.",
@@ -43,8 +43,8 @@ struct ChunkCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        try await runStage("cxv-chunk") {
+    func run() throws {
+        try runStage("cxv-chunk") {
             let sink = try output.sink()
             var builder = ChunkBuilder(limits: ChunkLimits(rows: size, bytes: maxBytes), columns: extraColumns)
             try forEachRecord(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,

@@ -4,7 +4,7 @@ import CXVCore
 import Foundation
 
 @main
-struct GzipCommand: AsyncParsableCommand {
+struct GzipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxv-gzip",
         abstract: "Compress the CSV of built chunks for upload.",
@@ -35,12 +35,12 @@ struct GzipCommand: AsyncParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
-    func run() async throws {
-        try await runStage("cxv-gzip") {
+    func run() throws {
+        try runStage("cxv-gzip") {
             let sink = try output.sink()
             let run = GzipRun(compressor: ChunkCompressor(level: level, decompress: decompress), jobs: jobs,
                               policy: InvalidLinePolicy(stage: "gzip", skip: stream.skipInvalid), output: sink)
-            try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
+            try run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
             try sink.commit()
             return .ok
         }

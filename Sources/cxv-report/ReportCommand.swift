@@ -3,7 +3,7 @@ import CXVCLI
 import CXVCore
 
 @main
-struct ReportCommand: AsyncParsableCommand {
+struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxv-report",
         abstract: "Summarise a finished stream and check that every contact is accounted for.",
@@ -34,8 +34,8 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
 
-    func run() async throws {
-        try await runStage("cxv-report") {
+    func run() throws {
+        try runStage("cxv-report") {
             let sink = try output.sink()
             var builder = ReportBuilder(rejects: try rejects.map { try RejectsFile(path: $0) })
             try builder.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,

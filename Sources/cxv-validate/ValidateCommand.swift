@@ -4,7 +4,7 @@ import CXVCore
 import Foundation
 
 @main
-struct ValidateCommand: AsyncParsableCommand {
+struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxv-validate",
         abstract: "Read contacts from CSV or NDJSON and write contact and reject records.",
@@ -87,8 +87,8 @@ struct ValidateCommand: AsyncParsableCommand {
         })
     }
 
-    func run() async throws {
-        try await runStage("cxv-validate") {
+    func run() throws {
+        try runStage("cxv-validate") {
             let phone = try PhoneNormalizer(region: region, strict: strict)
             var options = ValidateOptions(rules: ValidationRules(required: try requiredFields(), phone: phone))
             options.format = inputFormat
@@ -101,7 +101,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let sink = try output.sink()
             let diagnostics = Diagnostics(tool: "cxv-validate")
             let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn)
-            try await run.run(inputs: inputs)
+            try run.run(inputs: inputs)
             try sink.commit()
             return run.tally.rejects > 0 ? .someRejected : .ok
         }

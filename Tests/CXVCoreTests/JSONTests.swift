@@ -524,8 +524,9 @@ final class JSONValueAndWriterTests: XCTestCase {
         var values = [0, 1, 9, 10, -1, -9, -10, 99, 100, Int.max, Int.min + 1, 1_000_000_007]
         values += (0..<500).map { _ in Int.random(in: Int.min + 1...Int.max, using: &rng) >> Int.random(in: 0..<63, using: &rng) }
         for value in values {
-            var bytes: [UInt8] = []
-            JSONWriter.appendInt(value, to: &bytes)
+            var writer = JSONWriter()
+            writer.int(value)
+            let bytes = writer.bytes
             XCTAssertEqual(String(decoding: bytes, as: UTF8.self), String(value))
             let back = try bytes.withUnsafeBytes { raw throws -> Int in
                 var s = JSONScanner(raw)

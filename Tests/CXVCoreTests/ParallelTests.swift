@@ -26,31 +26,44 @@ private func pause(for item: Int, seed: UInt64) {
 }
 
 final class OrderedParallelMapTests: XCTestCase {
-    private func run(width: Int, count: Int, seed: UInt64) async throws -> (outputs: [String], maxInFlight: Int) {
-        var next = 0
+    /// Runs 0..<count through orderedParallelMap. Each even item waits (at most a second) for
+    /// the odd item after it to finish, so with width ≥ 2 results come back out of order
+    /// whatever the scheduling; every item also sleeps a seeded random few milliseconds.
+    private func run(width: Int, count: Int, seed: UInt64) async throws
+        -> (outputs: [String], completion: [Int], maxOutstanding: Int) {
+        var produced = 0
+        var consumed = 0
+        var maxOutstanding = 0
         var outputs: [String] = []
-        let inFlight = Shared((now: 0, max: 0))
+        let done = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        let completion = Shared<[Int]>([])
         try await orderedParallelMap(width: width, produce: { () -> Int? in
-            defer { next += 1 }
-            return next < count ? next : nil
+            // Items handed out but not yet consumed: what must stay bounded by `width`.
+            maxOutstanding = max(maxOutstanding, produced - consumed + 1)
+            guard produced < count else { return nil }
+            defer { produced += 1 }
+            return produced
         }, transform: { (item: Int) -> String in
-            inFlight.update { $0.now += 1; $0.max = max($0.max, $0.now) }
-            // Early items take longest, so later ones usually finish first.
             pause(for: item, seed: seed)
-            if item % 5 == 0 { usleep(3_000) }
-            inFlight.update { $0.now -= 1 }
+            if width > 1, item % 2 == 0, item + 1 < count {
+                _ = done[item + 1].wait(timeout: .now() + 1)
+            }
+            completion.update { $0.append(item) }
+            done[item].signal()
             return "item-\(item)"
         }, consume: { output in
+            consumed += 1
             outputs.append(output)
         })
-        return (outputs, inFlight.current.max)
+        return (outputs, completion.current, maxOutstanding)
     }
 
     func testOutputsInInputOrder() async throws {
         for width in [1, 2, 8] {
-            let (outputs, maxInFlight) = try await run(width: width, count: 60, seed: UInt64(width))
-            XCTAssertEqual(outputs, (0..<60).map { "item-\($0)" }, "width \(width)")
-            XCTAssertLessThanOrEqual(maxInFlight, width, "more than \(width) transforms at once")
+            let (outputs, completion, maxOutstanding) = try await run(width: width, count: 40, seed: UInt64(width))
+            XCTAssertEqual(outputs, (0..<40).map { "item-\($0)" }, "width \(width)")
+            XCTAssertEqual(completion.sorted(), Array(0..<40), "width \(width): every item transformed once")
+            XCTAssertLessThanOrEqual(maxOutstanding, width, "width \(width): more items in flight than the width")
         }
     }
 

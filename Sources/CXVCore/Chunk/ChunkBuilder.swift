@@ -26,7 +26,7 @@ public struct ChunkTally: Equatable, Sendable {
         w.key("rows"); w.int(rows)
         w.key("rejects"); w.int(rejects)
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         return w.bytes
     }
 }
@@ -152,7 +152,7 @@ public struct ChunkBuilder {
         }
         w.key("csv"); w.string(utf8: csv)
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         tally.chunks += 1
         tally.rows += lines.count
         nextSeq += 1
@@ -185,7 +185,7 @@ public struct ChunkBuilder {
         }
         w.endObject()
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         return w.bytes
     }
 

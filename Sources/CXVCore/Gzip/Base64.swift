@@ -11,11 +11,16 @@ public enum Base64 {
 
     public static func encode(_ input: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
         let start = out.count
+        out.append(contentsOf: repeatElement(0, count: encodedCount(input.count)))
+        out.withUnsafeMutableBytes { encode(input, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// Writes the encoding of `input` into `buffer`, which holds exactly `encodedCount(input.count)` bytes.
+    public static func encode(_ input: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer) {
         let n = input.count
-        out.append(contentsOf: repeatElement(0, count: encodedCount(n)))
         alphabet.withUnsafeBufferPointer { table in
-            out.withUnsafeMutableBufferPointer { buffer in
-                var o = start
+            do {
+                var o = 0
                 var i = 0
                 while i + 3 <= n {
                     let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])

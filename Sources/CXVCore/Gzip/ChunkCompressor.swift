@@ -17,7 +17,7 @@ public struct GzipTally: Equatable, Sendable {
         w.key("csv_bytes"); w.int(csvBytes)
         w.key("gzip_bytes"); w.int(gzipBytes)
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         return w.bytes
     }
 }
@@ -94,7 +94,7 @@ public struct ChunkCompressor: Sendable {
                 let (gz, digest, csvCount) = (packed.gzip, packed.sha256, packed.csvCount)
                 sizes = (csvCount, gz.count)
                 w.key("gzip")
-                w.unescapedString { out in gz.withUnsafeBytes { Base64.encode($0, appendingTo: &out) } }
+                w.unescapedString(count: Base64.encodedCount(gz.count)) { out in gz.withUnsafeBytes { Base64.encode($0, into: out) } }
                 w.key("sha256"); w.string(digest)
                 w.key("bytes")
                 w.beginObject()
@@ -125,7 +125,7 @@ public struct ChunkCompressor: Sendable {
             }
         }
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         return Result(record: w.bytes, sizes: sizes)
     }
 

@@ -20,12 +20,12 @@ public final class GzipRun {
         case chunk([UInt8], source: String, line: Int)
     }
 
-    public func run(inputs: [String], maxLineBytes: Int) async throws {
+    public func run(inputs: [String], maxLineBytes: Int) throws {
         for path in inputs.isEmpty ? ["-"] : inputs {
             var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
             let source = reader.sourceName
             let compressor = self.compressor
-            try await orderedParallelMap(width: jobs, produce: { () throws -> Item? in
+            try orderedParallelMap(width: jobs, produce: { () throws -> Item? in
                 try reader.next { item throws -> Item in
                     switch item {
                     case let .record(record) where record.kind == .chunk:

@@ -1,8 +1,8 @@
 /// Appends compact JSON to a byte buffer: the one JSON writer of cxv.
 ///
 /// Separators are tracked per container, so callers only say what comes next.
-public struct JSONWriter {
-    public var bytes: [UInt8]
+public struct JSONWriter: ~Copyable {
+    private var buffer: ByteBuffer
     /// Bit i: whether open container i already holds a member (a bit stack, no allocation).
     private var hasMember: UInt64 = 0
     private var depth = 0
@@ -11,12 +11,25 @@ public struct JSONWriter {
     private var deeper: [Bool] = []
 
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        buffer = ByteBuffer(capacity: capacity)
     }
 
     public init(appendingTo bytes: [UInt8]) {
-        self.bytes = bytes
+        buffer = ByteBuffer(capacity: bytes.count + 256)
+        buffer.append(bytes)
+    }
+
+    /// What has been written, copied out.
+    public var bytes: [UInt8] { buffer.array }
+    public var count: Int { buffer.count }
+
+    /// Ends a top-level record with its newline.
+    public mutating func endRecord() {
+        buffer.append(0x0A)
+    }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBytes(body)
     }
 
     @inline(__always)
@@ -27,16 +40,16 @@ public struct JSONWriter {
         }
         guard depth > 0 else { return }
         if depth > 64 {
-            if deeper[depth - 65] { bytes.append(UInt8(ascii: ",")) } else { deeper[depth - 65] = true }
+            if deeper[depth - 65] { buffer.append(UInt8(ascii: ",")) } else { deeper[depth - 65] = true }
             return
         }
         let bit: UInt64 = 1 << UInt64(depth - 1)
-        if hasMember & bit != 0 { bytes.append(UInt8(ascii: ",")) } else { hasMember |= bit }
+        if hasMember & bit != 0 { buffer.append(UInt8(ascii: ",")) } else { hasMember |= bit }
     }
 
     private mutating func open(_ byte: UInt8) {
         separate()
-        bytes.append(byte)
+        buffer.append(byte)
         depth += 1
         if depth > 64 { deeper.append(false) } else { hasMember &= ~(1 << UInt64(depth - 1)) }
     }
@@ -44,7 +57,7 @@ public struct JSONWriter {
     private mutating func close(_ byte: UInt8) {
         if depth > 64 { deeper.removeLast() }
         depth -= 1
-        bytes.append(byte)
+        buffer.append(byte)
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
@@ -54,64 +67,64 @@ public struct JSONWriter {
 
     public mutating func key(_ name: String) {
         separate()
-        JSONWriter.appendQuoted(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        JSONWriter.appendQuoted(name, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
         afterKey = true
     }
 
     public mutating func string(_ value: String) {
         separate()
-        JSONWriter.appendQuoted(value, to: &bytes)
+        JSONWriter.appendQuoted(value, to: &buffer)
     }
 
     /// A string given as UTF-8 bytes (already known to be valid UTF-8).
     public mutating func string(utf8 value: UnsafeRawBufferPointer) {
         separate()
-        JSONWriter.appendQuoted(utf8: value, to: &bytes)
+        JSONWriter.appendQuoted(utf8: value, to: &buffer)
     }
 
     public mutating func string(utf8 value: [UInt8]) {
         value.withUnsafeBytes { string(utf8: $0) }
     }
 
-    /// A string whose characters `body` appends and which need no escaping (base64, hex).
-    public mutating func unescapedString(_ body: (inout [UInt8]) -> Void) {
+    /// A string of `count` characters that `fill` writes in place and that need no escaping (base64).
+    public mutating func unescapedString(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        body(&bytes)
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(count: count, fill)
+        buffer.append(UInt8(ascii: "\""))
     }
 
     public mutating func int(_ value: Int) {
         separate()
-        JSONWriter.appendInt(value, to: &bytes)
+        JSONWriter.appendInt(value, to: &buffer)
     }
 
     public mutating func double(_ value: Double) {
         separate()
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
-            JSONWriter.appendInt(Int(value), to: &bytes)
+            JSONWriter.appendInt(Int(value), to: &buffer)
         } else if value.isFinite {
-            bytes.append(contentsOf: "\(value)".utf8)
+            buffer.append(Array("\(value)".utf8))
         } else {
-            bytes.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
+            buffer.append(Array("null".utf8))  // JSON has no NaN or infinity
         }
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
+        buffer.append(Array((value ? "true" : "false").utf8))
     }
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        buffer.append(Array("null".utf8))
     }
 
     /// A value that is already JSON, copied as is.
     public mutating func raw(_ json: UnsafeRawBufferPointer) {
         separate()
-        bytes.append(contentsOf: json)
+        buffer.append(json)
     }
 
     public mutating func value(_ value: JSONValue) {
@@ -120,7 +133,7 @@ public struct JSONWriter {
         case let .bool(b): bool(b)
         case let .number(text):
             separate()
-            bytes.append(contentsOf: text.utf8)
+            buffer.append(Array(text.utf8))
         case let .string(s): string(s)
         case let .array(items):
             beginArray()
@@ -138,7 +151,7 @@ public struct JSONWriter {
 
     // MARK: - Primitives
 
-    public static func appendInt(_ value: Int, to bytes: inout [UInt8]) {
+    static func appendInt(_ value: Int, to bytes: inout ByteBuffer) {
         if value >= 0 && value < 10 {
             bytes.append(UInt8(ascii: "0") &+ UInt8(value))
             return
@@ -153,16 +166,16 @@ public struct JSONWriter {
                 n /= 10
             } while n > 0
             if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[i...]))
+            bytes.append(UnsafeRawBufferPointer(rebasing: scratch[i...]))
         }
     }
 
-    public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+    static func appendQuoted(_ value: String, to bytes: inout ByteBuffer) {
         var value = value
         value.withUTF8 { appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
     }
 
-    public static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+    static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout ByteBuffer) {
         bytes.append(UInt8(ascii: "\""))
         do {
             var runStart = 0
@@ -174,7 +187,7 @@ public struct JSONWriter {
                 i += 1
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
                 let escaped = i - 1
-                if runStart < escaped { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart..<escaped])) }
+                if runStart < escaped { bytes.append(UnsafeRawBufferPointer(rebasing: value[runStart..<escaped])) }
                 runStart = i
                 bytes.append(UInt8(ascii: "\\"))
                 switch byte {
@@ -187,10 +200,10 @@ public struct JSONWriter {
                 case 0x0C: bytes.append(UInt8(ascii: "f"))
                 default:
                     let hex = { (n: UInt8) in n < 10 ? 0x30 + n : 0x57 + n }
-                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex(byte >> 4), hex(byte & 0xF)])
+                    bytes.append([UInt8(ascii: "u"), 0x30, 0x30, hex(byte >> 4), hex(byte & 0xF)])
                 }
             }
-            if runStart < value.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[runStart...])) }
+            if runStart < value.count { bytes.append(UnsafeRawBufferPointer(rebasing: value[runStart...])) }
         }
         bytes.append(UInt8(ascii: "\""))
     }

@@ -28,7 +28,7 @@ public final class RejectsFile {
         }
         w.string(error)
         w.endArray()
-        w.bytes.append(0x0A)
+        w.endRecord()
         try spool.write(w.bytes)
         count += 1
     }

@@ -30,7 +30,7 @@ public struct InvalidLinePolicy: Sendable {
         w.endArray()
         w.key("raw"); w.string(String(decoding: invalid.bytes.prefix(4096), as: UTF8.self))
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         return w.bytes
     }
 }

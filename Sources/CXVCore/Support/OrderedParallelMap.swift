@@ -1,37 +1,52 @@
-/// Runs `transform` on up to `width` items at once and hands the results to
-/// `consume` in input order. At most `width` items are in flight, so memory is
-/// bounded whatever the input size. `produce` and `consume` run on the calling
-/// task, one at a time.
+import Dispatch
+
+/// Runs `transform` on up to `width` items at once, on Dispatch's worker threads,
+/// and hands the results to `consume` in input order. `produce` and `consume`
+/// run on the calling thread, which may block in I/O without starving the
+/// workers. At most `width` items are in flight, so memory is bounded whatever
+/// the input size, and nothing is still running when this returns or throws.
 public func orderedParallelMap<Input: Sendable, Output: Sendable>(
     width: Int,
     produce: () throws -> Input?,
     transform: @escaping @Sendable (Input) throws -> Output,
     consume: (Output) throws -> Void
-) async throws {
+) throws {
     guard width > 1 else {
         while let item = try produce() { try consume(try transform(item)) }
         return
     }
-    try await withThrowingTaskGroup(of: (Int, Output).self) { group in
-        var finished: [Int: Output] = [:]
-        var nextIn = 0
-        var nextOut = 0
-        func drainOne() async throws {
-            while finished[nextOut] == nil {
-                guard let (index, output) = try await group.next() else { return }
-                finished[index] = output
-            }
-            while let output = finished.removeValue(forKey: nextOut) {
-                try consume(output)
-                nextOut += 1
-            }
-        }
-        while let item = try produce() {
-            let index = nextIn
-            group.addTask { (index, try transform(item)) }
-            nextIn += 1
-            if nextIn - nextOut >= width { try await drainOne() }
-        }
-        while nextOut < nextIn { try await drainOne() }
+    let workers = DispatchQueue.global(qos: .userInitiated)
+    var pending: [ResultSlot<Output>] = []  // in input order; the first is the next to consume
+    var nextOut = 0
+    defer {
+        // On an error, let the work in flight finish before returning.
+        for slot in pending[nextOut...] { slot.ready.wait() }
     }
+    func consumeFirst() throws {
+        let slot = pending[nextOut]
+        slot.ready.wait()
+        nextOut += 1
+        if nextOut > 64 {  // drop consumed slots now and then, not on every item
+            pending.removeFirst(nextOut)
+            nextOut = 0
+        }
+        try consume(try slot.result!.get())
+    }
+    while let item = try produce() {
+        let slot = ResultSlot<Output>()
+        pending.append(slot)
+        workers.async {
+            slot.result = Result { try transform(item) }
+            slot.ready.signal()
+        }
+        if pending.count - nextOut >= width { try consumeFirst() }
+    }
+    while nextOut < pending.count { try consumeFirst() }
+}
+
+/// One item's result, written once by a worker before `ready` is signalled and
+/// read by the consumer only after waiting on it: the semaphore orders the two.
+private final class ResultSlot<Output: Sendable>: @unchecked Sendable {
+    var result: Result<Output, Error>?
+    let ready = DispatchSemaphore(value: 0)
 }

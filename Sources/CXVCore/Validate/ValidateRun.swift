@@ -35,7 +35,7 @@ public struct ValidateTally: Equatable, Sendable {
         w.key("contacts"); w.int(contacts)
         w.key("rejects"); w.int(rejects)
         w.endObject()
-        w.bytes.append(0x0A)
+        w.endRecord()
         return w.bytes
     }
 }
@@ -76,11 +76,11 @@ public final class ValidateRun {
         }
     }
 
-    public func run(inputs: [String]) async throws {
+    public func run(inputs: [String]) throws {
         let paths = inputs.isEmpty ? ["-"] : inputs
         for path in paths {
             let source = try InputSource(path: path)
-            try await validate(source, file: paths.count > 1 ? path : nil)
+            try validate(source, file: paths.count > 1 ? path : nil)
         }
         try output.write(tally.record)
     }
@@ -95,14 +95,14 @@ public final class ValidateRun {
         return first == UInt8(ascii: "{") ? .ndjson : .csv
     }
 
-    private func validate(_ source: InputSource, file: String?) async throws {
+    private func validate(_ source: InputSource, file: String?) throws {
         var map = HeaderMap(overrides: options.overrides)
         switch try format(of: source) {
         case .ndjson:
             var reader = LineReader(source: source, maxLineBytes: options.maxRowBytes)
             let validator = Validator(rules: options.rules, map: map, file: file)
             let batchRows = options.batchRows
-            try await process(validator) { () throws -> RowBatch? in
+            try process(validator) { () throws -> RowBatch? in
                 var batch = RowBatch()
                 while batch.rows.count < batchRows, let line = try reader.next({ Array($0) }) {
                     guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
@@ -127,7 +127,7 @@ public final class ValidateRun {
             try checkColumns(map, source: source.name, line: headerRow.line)
             let validator = Validator(rules: options.rules, map: map, file: file)
             let batchRows = options.batchRows
-            try await process(validator) { () throws -> RowBatch? in
+            try process(validator) { () throws -> RowBatch? in
                 var batch = RowBatch()
                 return try reader.read(into: &batch, maxRows: batchRows) ? batch : nil
             }
@@ -168,9 +168,9 @@ public final class ValidateRun {
         }
     }
 
-    private func process(_ validator: Validator, produce: () throws -> RowBatch?) async throws {
+    private func process(_ validator: Validator, produce: () throws -> RowBatch?) throws {
         let needsPass = options.dedupe || !suppressed.isEmpty
-        try await orderedParallelMap(width: options.jobs, produce: produce, transform: { validator.validate($0) }) { batch in
+        try orderedParallelMap(width: options.jobs, produce: produce, transform: { validator.validate($0) }) { batch in
             tally.read += batch.entries.count
             guard needsPass else {
                 for entry in batch.entries {

@@ -84,7 +84,7 @@ public struct Validator: Sendable {
         rows.storage.withUnsafeBytes { storage in
             for row in rows.rows {
                 let key = encode(row, of: rows, storage: storage, phone: &phone, into: &writer)
-                entries.append(.init(end: writer.bytes.count, phoneKey: key))
+                entries.append(.init(end: writer.count, phoneKey: key))
             }
         }
         return ValidatedBatch(rows: rows, output: writer.bytes, entries: entries)
@@ -185,7 +185,7 @@ public struct Validator: Sendable {
             writer.endObject()
         }
         writer.endObject()
-        writer.bytes.append(0x0A)
+        writer.endRecord()
         return phone.withUnsafeBytes { PhoneNormalizer.key($0) }
     }
 
@@ -245,6 +245,6 @@ public struct Validator: Sendable {
             writer.string(String(decoding: row.raw, as: UTF8.self))
         }
         writer.endObject()
-        writer.bytes.append(0x0A)
+        writer.endRecord()
     }
 }
