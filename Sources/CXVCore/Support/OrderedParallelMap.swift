@@ -25,12 +25,14 @@ public func orderedParallelMap<Input: Sendable, Output: Sendable>(
     func consumeFirst() throws {
         let slot = pending[nextOut]
         slot.ready.wait()
+        let result = slot.result!
+        slot.result = nil  // hold no finished output longer than needed: memory stays at `width` items
         nextOut += 1
         if nextOut > 64 {  // drop consumed slots now and then, not on every item
             pending.removeFirst(nextOut)
             nextOut = 0
         }
-        try consume(try slot.result!.get())
+        try consume(try result.get())
     }
     while let item = try produce() {
         let slot = ResultSlot<Output>()

@@ -83,12 +83,13 @@ public struct HeaderMap: Sendable {
     public mutating func bind(header: [String], source: String) throws {
         self.header = header
         var seen: Set<String> = []
+        var nextSuffix: [String: Int] = [:]  // per name, so 10,000 equal names stay linear
         recordKeys = header.enumerated().map { index, name in
             var key = name.isEmpty ? "column_\(index + 1)" : name
-            var n = 2
             while seen.contains(key) {
+                let n = nextSuffix[name, default: 2]
+                nextSuffix[name] = n + 1
                 key = "\(name)_\(n)"
-                n += 1
             }
             seen.insert(key)
             return key
