@@ -46,7 +46,7 @@ struct ChunkCommand: ParsableCommand {
     func run() throws {
         try runStage("cxv-chunk") {
             let sink = try output.sink()
-            var builder = ChunkBuilder(limits: ChunkLimits(rows: size, bytes: maxBytes), columns: extraColumns)
+            let builder = ChunkBuilder(limits: ChunkLimits(rows: size, bytes: maxBytes), columns: extraColumns)
             try forEachRecord(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,
                               policy: InvalidLinePolicy(stage: "chunk", skip: stream.skipInvalid),
                               output: sink, owns: { $0 == .contact }) { record, source in

@@ -158,6 +158,26 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(rows.last, row(5, ["after"]))
     }
 
+    /// A row of exactly maxRowBytes bytes (the terminator not counted) is not "longer than the
+    /// limit": it is read whole with LF, and must be with CRLF too.
+    func testRowOfExactlyTheLimitIsReadWithEitherLineEnding() throws {
+        for content in [String(repeating: "x", count: 1024), "\"" + String(repeating: "q", count: 1022) + "\""] {
+            for end in ["\n", "\r\n"] {
+                let rows = try readCSV("h" + end + content + end + "z" + end, maxRowBytes: 1024)
+                XCTAssertEqual(rows.count, 3, "\(end.debugDescription)")
+                XCTAssertEqual(rows.dropFirst().first?.problem, nil, "\(content.prefix(1)) row of 1024 bytes ending \(end.debugDescription)")
+                XCTAssertEqual(rows.dropFirst().first?.fields.first?.utf8.count, content.hasPrefix("\"") ? 1022 : 1024)
+                XCTAssertEqual(rows.last, row(3, ["z"]))
+            }
+            // One byte more is too long either way.
+            for end in ["\n", "\r\n"] {
+                let rows = try readCSV("h" + end + content + "y" + end + "z" + end, maxRowBytes: 1024)
+                XCTAssertEqual(rows.dropFirst().first?.problem, .tooLong(limit: 1024), "\(end.debugDescription)")
+                XCTAssertEqual(rows.last, row(3, ["z"]))
+            }
+        }
+    }
+
     func testSeveralLongRowsInARow() throws {
         var text = "h\n"
         for i in 0..<5 { text += String(repeating: Character(String(i)), count: 1500 + i * 700) + "\nshort\(i)\n" }
@@ -227,9 +247,9 @@ final class CSVReaderTests: XCTestCase {
 final class CSVWriterTests: XCTestCase {
     private func write(_ rows: [[String]], delimiter: Character = ",") -> String {
         let writer = CSVWriter(delimiter: delimiter.asciiValue!)
-        var out: [UInt8] = []
+        var out = ByteBuffer()
         for r in rows { writer.appendRow(r, to: &out) }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.array, as: UTF8.self)
     }
 
     func testQuotingRules() {
@@ -265,10 +285,11 @@ final class CSVWriterTests: XCTestCase {
             var expected: [ReadRow] = []
             var line = 1
             for r in rows {
-                let before = out.count
-                writer.appendRow(r, to: &out)
+                var written = ByteBuffer()
+                writer.appendRow(r, to: &written)
+                out += written.array
                 expected.append(row(line, r))
-                line += out[before...].filter { $0 == 0x0A }.count
+                line += written.array.filter { $0 == 0x0A }.count
             }
             for limit in [1 << 20, 1024] {
                 let got = try readCSV(out, delimiter: delimiter, maxRowBytes: limit)

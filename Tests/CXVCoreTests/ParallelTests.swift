@@ -29,7 +29,7 @@ final class OrderedParallelMapTests: XCTestCase {
     /// Runs 0..<count through orderedParallelMap. Each even item waits (at most a second) for
     /// the odd item after it to finish, so with width ≥ 2 results come back out of order
     /// whatever the scheduling; every item also sleeps a seeded random few milliseconds.
-    private func run(width: Int, count: Int, seed: UInt64) async throws
+    private func run(width: Int, count: Int, seed: UInt64) throws
         -> (outputs: [String], completion: [Int], maxOutstanding: Int) {
         var produced = 0
         var consumed = 0
@@ -37,7 +37,7 @@ final class OrderedParallelMapTests: XCTestCase {
         var outputs: [String] = []
         let done = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         let completion = Shared<[Int]>([])
-        try await orderedParallelMap(width: width, produce: { () -> Int? in
+        try orderedParallelMap(width: width, produce: { () -> Int? in
             // Items handed out but not yet consumed: what must stay bounded by `width`.
             maxOutstanding = max(maxOutstanding, produced - consumed + 1)
             guard produced < count else { return nil }
@@ -58,33 +58,36 @@ final class OrderedParallelMapTests: XCTestCase {
         return (outputs, completion.current, maxOutstanding)
     }
 
-    func testOutputsInInputOrder() async throws {
+    func testOutputsInInputOrder() throws {
         for width in [1, 2, 8] {
-            let (outputs, completion, maxOutstanding) = try await run(width: width, count: 40, seed: UInt64(width))
+            let (outputs, completion, maxOutstanding) = try run(width: width, count: 40, seed: UInt64(width))
             XCTAssertEqual(outputs, (0..<40).map { "item-\($0)" }, "width \(width)")
             XCTAssertEqual(completion.sorted(), Array(0..<40), "width \(width): every item transformed once")
             XCTAssertLessThanOrEqual(maxOutstanding, width, "width \(width): more items in flight than the width")
         }
     }
 
-    func testEmptyInput() async throws {
+    func testEmptyInput() throws {
         for width in [1, 4] {
             var consumed = 0
-            try await orderedParallelMap(width: width, produce: { () -> Int? in nil },
+            try orderedParallelMap(width: width, produce: { () -> Int? in nil },
                                          transform: { $0 }, consume: { (_: Int) in consumed += 1 })
             XCTAssertEqual(consumed, 0)
         }
     }
 
-    func testTransformErrorPropagates() async throws {
+    func testTransformErrorPropagates() throws {
         for width in [1, 2, 8] {
             var next = 0
             var consumed: [Int] = []
+            let running = Shared(0)
             do {
-                try await orderedParallelMap(width: width, produce: { () -> Int? in
+                try orderedParallelMap(width: width, produce: { () -> Int? in
                     defer { next += 1 }
                     return next < 50 ? next : nil
                 }, transform: { (item: Int) -> Int in
+                    running.update { $0 += 1 }
+                    defer { running.update { $0 -= 1 } }
                     pause(for: item, seed: 11)
                     if item == 17 { throw Boom(item: item) }
                     return item
@@ -96,14 +99,16 @@ final class OrderedParallelMapTests: XCTestCase {
             // Whatever was consumed before the error is an in-order prefix, never item 17 or later.
             XCTAssertEqual(consumed, Array(0..<consumed.count), "width \(width)")
             XCTAssertLessThanOrEqual(consumed.count, 17, "width \(width)")
+            // Nothing is still running once the error has come out.
+            XCTAssertEqual(running.current, 0, "width \(width): transforms still running after the throw")
         }
     }
 
-    func testProduceAndConsumeErrorsPropagate() async {
+    func testProduceAndConsumeErrorsPropagate() {
         for width in [1, 3] {
             var next = 0
             do {
-                try await orderedParallelMap(width: width, produce: { () -> Int? in
+                try orderedParallelMap(width: width, produce: { () -> Int? in
                     next += 1
                     if next == 5 { throw Boom(item: -1) }
                     return next
@@ -114,7 +119,7 @@ final class OrderedParallelMapTests: XCTestCase {
             }
             var n = 0
             do {
-                try await orderedParallelMap(width: width, produce: { () -> Int? in
+                try orderedParallelMap(width: width, produce: { () -> Int? in
                     n += 1
                     return n <= 20 ? n : nil
                 }, transform: { $0 * 10 }, consume: { (value: Int) in

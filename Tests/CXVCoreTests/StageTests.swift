@@ -101,7 +101,7 @@ final class ChunkBuilderTests: XCTestCase {
         Array(#"{"kind":"contact","line":\#(line),"phone_number":"\#(phone)","first_name":"\#(first)","last_name":"L"\#(extra)}"#.utf8)
     }
 
-    func add(_ builder: inout ChunkBuilder, _ bytes: [UInt8]) throws -> [UInt8] {
+    func add(_ builder: ChunkBuilder, _ bytes: [UInt8]) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try builder.add(RawRecord(kind: .contact, bytes: $0, line: 1), source: "-") }
     }
 
@@ -110,9 +110,9 @@ final class ChunkBuilderTests: XCTestCase {
     }
 
     func testSizeLimitLinesAndTally() throws {
-        var builder = ChunkBuilder(limits: ChunkLimits(rows: 2, bytes: 1 << 20))
+        let builder = ChunkBuilder(limits: ChunkLimits(rows: 2, bytes: 1 << 20))
         var out: [UInt8] = []
-        for i in 0..<5 { out += try add(&builder, contact(10 + i, "+1202555010\(i)", "N\\\"\(i)")) }
+        for i in 0..<5 { out += try add(builder, contact(10 + i, "+1202555010\(i)", "N\\\"\(i)")) }
         out += builder.finish()
         let recs = records(out)
         XCTAssertEqual(recs.count, 4)
@@ -127,15 +127,15 @@ final class ChunkBuilderTests: XCTestCase {
     }
 
     func testExtraColumns() throws {
-        var builder = ChunkBuilder(limits: ChunkLimits(), columns: ["Notes", "Team"])
-        _ = try add(&builder, contact(2, "+12025550100", "A", extra: #","extra":{"Team":"red","Other":"x","Notes":"a,b"}"#))
+        let builder = ChunkBuilder(limits: ChunkLimits(), columns: ["Notes", "Team"])
+        _ = try add(builder, contact(2, "+12025550100", "A", extra: #","extra":{"Team":"red","Other":"x","Notes":"a,b"}"#))
         let recs = records(builder.finish())
         XCTAssertEqual(recs[0]["csv"] as? String, "phone_number,first_name,last_name,email,Notes,Team\n+12025550100,A,L,,\"a,b\",red\n")
     }
 
     func testContactWithoutPhoneIsADataError() {
-        var builder = ChunkBuilder(limits: ChunkLimits())
-        XCTAssertThrowsError(try add(&builder, Array(#"{"kind":"contact","line":3}"#.utf8))) { error in
+        let builder = ChunkBuilder(limits: ChunkLimits())
+        XCTAssertThrowsError(try add(builder, Array(#"{"kind":"contact","line":3}"#.utf8))) { error in
             XCTAssertEqual((error as? CXVError)?.exitStatus, .dataError)
         }
     }

@@ -5,6 +5,7 @@
 public struct CSVReader: ~Copyable {
     private var buffer: ReadBuffer
     private let delimiter: UInt8
+    private let maxRowBytes: Int
     /// Physical line number of the byte at `buffer.start`.
     private var line = 1
     private var sawStart = false
@@ -15,7 +16,9 @@ public struct CSVReader: ~Copyable {
     private static let cr = UInt8(ascii: "\r")
 
     public init(source: InputSource, delimiter: UInt8 = UInt8(ascii: ","), maxRowBytes: Int = 1 << 20) {
-        buffer = ReadBuffer(source: source, initialCapacity: min(1 << 20, maxRowBytes + 1), limit: maxRowBytes)
+        // Room for a row of exactly maxRowBytes and its CRLF.
+        buffer = ReadBuffer(source: source, initialCapacity: min(1 << 20, maxRowBytes + 3), limit: maxRowBytes + 2)
+        self.maxRowBytes = maxRowBytes
         self.delimiter = delimiter
     }
 
@@ -74,6 +77,7 @@ public struct CSVReader: ~Copyable {
         var newlinesInRow = 0
         var quotedNewlines = 0
         var problem: CSVProblem?
+        var terminator = 0  // bytes of the row's line ending, not counted against maxRowBytes
 
         fields: while true {
             // One field.
@@ -85,7 +89,7 @@ public struct CSVReader: ~Copyable {
                 pos += 1
                 quoted: while true {
                     guard try available(&pos) else {
-                        problem = rowHitLimit ? .tooLong(limit: buffer.limit) : .unterminatedQuote
+                        problem = rowHitLimit ? .tooLong(limit: maxRowBytes) : .unterminatedQuote
                         break fields
                     }
                     let close = buffer.find(CSVReader.quote, from: pos) ?? buffer.end
@@ -117,7 +121,7 @@ public struct CSVReader: ~Copyable {
             // Unquoted text (or what follows a bad closing quote) up to the field's end.
             while true {
                 guard try available(&pos) else {
-                    if rowHitLimit { problem = .tooLong(limit: buffer.limit) }
+                    if rowHitLimit { problem = .tooLong(limit: maxRowBytes) }
                     batch.fieldEnds.append(batch.storage.count)
                     break fields
                 }
@@ -131,12 +135,14 @@ public struct CSVReader: ~Copyable {
                     batch.fieldEnds.append(batch.storage.count)
                     pos += 1
                     newlinesInRow += 1
+                    terminator = 1
                     break fields
                 }
                 if b == CSVReader.cr, try ensure(2, at: &pos), buffer.storage[pos + 1] == CSVReader.lf {
                     batch.fieldEnds.append(batch.storage.count)
                     pos += 2
                     newlinesInRow += 1
+                    terminator = 2
                     break fields
                 }
                 // Copy the plain run up to the next byte that could end the field.
@@ -151,6 +157,8 @@ public struct CSVReader: ~Copyable {
             }
         }
 
+        // Too long is the first thing to fix, whatever else is wrong with the row.
+        if problem != .unterminatedQuote, pos - terminator - buffer.start > maxRowBytes { problem = .tooLong(limit: maxRowBytes) }
         // A stray quote that swallowed later lines is read as unterminated: one bad line, not many.
         if problem == .textAfterQuote && quotedNewlines > 0 { problem = .unterminatedQuote }
         guard let problem else {

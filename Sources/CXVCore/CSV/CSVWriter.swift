@@ -18,29 +18,29 @@ public struct CSVWriter {
     }
 
     /// Appends one field (no separator).
-    public func appendField(_ field: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    public func appendField(_ field: UnsafeRawBufferPointer, to out: inout ByteBuffer) {
         guard needsQuotes(field) else {
-            out.append(contentsOf: field)
+            out.append(field)
             return
         }
         out.append(0x22)
         var runStart = 0
         for i in 0..<field.count where field[i] == 0x22 {
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: field[runStart...i]))
+            out.append(UnsafeRawBufferPointer(rebasing: field[runStart...i]))
             out.append(0x22)
             runStart = i + 1
         }
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: field[runStart...]))
+        out.append(UnsafeRawBufferPointer(rebasing: field[runStart...]))
         out.append(0x22)
     }
 
-    public func appendField(_ field: String, to out: inout [UInt8]) {
+    public func appendField(_ field: String, to out: inout ByteBuffer) {
         var field = field
         field.withUTF8 { appendField(UnsafeRawBufferPointer($0), to: &out) }
     }
 
     /// Appends a whole row and its `\n`.
-    public func appendRow(_ fields: [String], to out: inout [UInt8]) {
+    public func appendRow(_ fields: [String], to out: inout ByteBuffer) {
         for (i, field) in fields.enumerated() {
             if i > 0 { out.append(delimiter) }
             appendField(field, to: &out)

@@ -35,49 +35,62 @@ public struct ChunkTally: Equatable, Sendable {
 /// `phone_number,first_name,last_name,email` (plus `columns` taken from `extra`),
 /// `lines[i]` naming the source line of data row i+1. A row is never split; a
 /// row that alone exceeds the byte cap becomes a reject.
-public struct ChunkBuilder {
+public final class ChunkBuilder {
     public let limits: ChunkLimits
     public let columns: [String]
     private let writer = CSVWriter()
     private let header: [UInt8]
 
-    private var csv: [UInt8] = []
+    private var csv = ByteBuffer(capacity: 1 << 16)
+    private var row = ByteBuffer(capacity: 1024)
     private var lines: [Int] = []
     private var files: [String?] = []
-    private var row: [UInt8] = []
-    private var values: [[UInt8]]
+    /// Where each column's value of the current contact is: in the record itself
+    /// (no escapes, the usual case) or unescaped into `unescaped`.
+    private enum Value {
+        case none
+        case inRecord(UnsafeRawBufferPointer)
+        case unescaped(Range<Int>)
+    }
+    private var values: [Value]
+    private var unescaped = ByteBuffer(capacity: 256)
+    private var scratch: [UInt8] = []
     private var nextSeq = 1
     public private(set) var tally = ChunkTally()
 
     public init(limits: ChunkLimits, columns: [String] = []) {
         self.limits = limits
         self.columns = columns
-        var header: [UInt8] = []
+        var header = ByteBuffer()
         writer.appendRow(ContactField.allCases.map(\.name) + columns, to: &header)
-        self.header = header
-        values = Array(repeating: [], count: 4 + columns.count)
-        csv.reserveCapacity(1 << 16)
+        self.header = header.array
+        values = Array(repeating: .none, count: 4 + columns.count)
     }
 
     /// Adds one contact record; returns what to write now (a finished chunk, a reject, or nothing).
-    public mutating func add(_ record: RawRecord, source: String) throws -> [UInt8] {
+    public func add(_ record: RawRecord, source: String) throws -> [UInt8] {
         tally.contacts += 1
         var line = 0
         var file: String?
-        for i in values.indices { values[i].removeAll(keepingCapacity: true) }
+        for i in values.indices { values[i] = .none }
+        unescaped.removeAll()
         var hasPhone = false
         do throws(JSONError) {
             var scanner = JSONScanner(record.bytes)
             try scanner.readObjectKeys { (key, s) throws(JSONError) in
                 if JSONScanner.equals(key, "phone_number") {
                     hasPhone = true
-                    try ChunkBuilder.readString(&s, into: &values[0])
+                    let value = try readString(&s)  // read first: one access to self at a time
+                    values[0] = value
                 } else if JSONScanner.equals(key, "first_name") {
-                    try ChunkBuilder.readString(&s, into: &values[1])
+                    let value = try readString(&s)
+                    values[1] = value
                 } else if JSONScanner.equals(key, "last_name") {
-                    try ChunkBuilder.readString(&s, into: &values[2])
+                    let value = try readString(&s)
+                    values[2] = value
                 } else if JSONScanner.equals(key, "email") {
-                    try ChunkBuilder.readString(&s, into: &values[3])
+                    let value = try readString(&s)
+                    values[3] = value
                 } else if JSONScanner.equals(key, "line") {
                     line = try s.readInt()
                 } else if JSONScanner.equals(key, "file") {
@@ -85,7 +98,8 @@ public struct ChunkBuilder {
                 } else if JSONScanner.equals(key, "extra"), !columns.isEmpty {
                     try s.readObject { (name, s) throws(JSONError) in
                         if let index = columns.firstIndex(of: name) {
-                            try ChunkBuilder.readString(&s, into: &values[4 + index])
+                            let value = try readString(&s)
+                            values[4 + index] = value
                         } else {
                             try s.skipValue(depth: 2)
                         }
@@ -101,10 +115,12 @@ public struct ChunkBuilder {
         guard hasPhone else {
             throw CXVError.data(source: source == "-" ? "stdin" : source, line: record.line, message: "contact has no phone_number")
         }
-        row.removeAll(keepingCapacity: true)
-        for (i, value) in values.enumerated() {
-            if i > 0 { row.append(writer.delimiter) }
-            value.withUnsafeBytes { writer.appendField($0, to: &row) }
+        row.removeAll()
+        unescaped.withUnsafeBytes { owned in
+            for (i, value) in values.enumerated() {
+                if i > 0 { row.append(writer.delimiter) }
+                writer.appendField(ChunkBuilder.bytes(of: value, owned), to: &row)
+            }
         }
         row.append(0x0A)
 
@@ -116,8 +132,8 @@ public struct ChunkBuilder {
         if !lines.isEmpty && csv.count + row.count > limits.bytes {
             out = finishChunk()
         }
-        if lines.isEmpty { csv.append(contentsOf: header) }
-        csv.append(contentsOf: row)
+        if lines.isEmpty { csv.append(header) }
+        row.withUnsafeBytes { csv.append($0) }
         lines.append(line)
         files.append(file)
         if lines.count >= limits.rows {
@@ -126,14 +142,22 @@ public struct ChunkBuilder {
         return out
     }
 
+    private static func bytes(of value: Value, _ owned: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        switch value {
+        case .none: return UnsafeRawBufferPointer(start: nil, count: 0)
+        case let .inRecord(bytes): return bytes
+        case let .unescaped(range): return UnsafeRawBufferPointer(rebasing: owned[range])
+        }
+    }
+
     /// The last, partial chunk (if any) and the tally.
-    public mutating func finish() -> [UInt8] {
+    public func finish() -> [UInt8] {
         var out = lines.isEmpty ? [] : finishChunk()
         out += tally.record
         return out
     }
 
-    private mutating func finishChunk() -> [UInt8] {
+    private func finishChunk() -> [UInt8] {
         var w = JSONWriter(capacity: csv.count + csv.count / 8 + lines.count * 8 + 128)
         w.beginObject()
         w.key("kind"); w.string("chunk")
@@ -150,13 +174,14 @@ public struct ChunkBuilder {
             for file in files { w.string(file ?? "") }
             w.endArray()
         }
-        w.key("csv"); w.string(utf8: csv)
+        w.key("csv")
+        csv.withUnsafeBytes { w.string(utf8: $0) }
         w.endObject()
         w.endRecord()
         tally.chunks += 1
         tally.rows += lines.count
         nextSeq += 1
-        csv.removeAll(keepingCapacity: true)
+        csv.removeAll()
         lines.removeAll(keepingCapacity: true)
         files.removeAll(keepingCapacity: true)
         return w.bytes
@@ -179,9 +204,11 @@ public struct ChunkBuilder {
         w.endArray()
         w.key("record")
         w.beginObject()
-        for (i, name) in (ContactField.allCases.map(\.name) + columns).enumerated() {
-            w.key(name)
-            w.string(utf8: values[i])
+        unescaped.withUnsafeBytes { owned in
+            for (i, name) in (ContactField.allCases.map(\.name) + columns).enumerated() {
+                w.key(name)
+                w.string(utf8: ChunkBuilder.bytes(of: values[i], owned))
+            }
         }
         w.endObject()
         w.endObject()
@@ -189,17 +216,21 @@ public struct ChunkBuilder {
         return w.bytes
     }
 
-    /// A string value's unescaped UTF-8; null reads as empty, numbers as their text.
-    static func readString(_ s: inout JSONScanner, into out: inout [UInt8]) throws(JSONError) {
+    /// A string value, where it lies; null reads as empty, numbers as their text.
+    private func readString(_ s: inout JSONScanner) throws(JSONError) -> Value {
+        scratch.removeAll(keepingCapacity: true)
         switch s.peekNonWhitespace() {
         case UInt8(ascii: "\""):
-            if let raw = try s.readStringRaw(into: &out) { out.append(contentsOf: raw) }
+            if let raw = try s.readStringRaw(into: &scratch) { return .inRecord(raw) }
         default:
             switch try s.readValue(depth: 1) {
-            case .null: break
-            case let .number(text): out.append(contentsOf: text.utf8)
+            case .null: return .none
+            case let .number(text): scratch.append(contentsOf: text.utf8)
             default: throw s.fail("expected a string")
             }
         }
+        let start = unescaped.count
+        unescaped.append(scratch)
+        return .unescaped(start..<unescaped.count)
     }
 }

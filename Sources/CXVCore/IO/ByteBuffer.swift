@@ -53,6 +53,10 @@ public struct ByteBuffer: ~Copyable {
         count += n
     }
 
+    public mutating func removeAll() {
+        count = 0
+    }
+
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }

@@ -36,7 +36,12 @@ public struct JSONScanner {
         offset < bytes.count ? bytes[offset] : nil
     }
 
+    @inline(__always)
     public mutating func expect(_ byte: UInt8) throws(JSONError) {
+        if offset < bytes.count, bytes[offset] == byte {  // the usual case: no white space
+            offset += 1
+            return
+        }
         skipWhitespace()
         guard offset < bytes.count, bytes[offset] == byte else {
             throw fail(offset < bytes.count ? "expected '\(Character(Unicode.Scalar(byte)))'" : "unexpected end of input")
@@ -116,7 +121,7 @@ public struct JSONScanner {
     /// Whether `bytes` spell `name`.
     @inline(__always)
     public static func equals(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
-        bytes.count == name.utf8CodeUnitCount && memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0
+        bytes.count == name.utf8CodeUnitCount && (bytes.isEmpty || memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0)
     }
 
     public mutating func readArray(_ element: (inout JSONScanner) throws(JSONError) -> Void) throws(JSONError) {

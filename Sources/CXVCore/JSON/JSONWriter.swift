@@ -171,8 +171,14 @@ public struct JSONWriter: ~Copyable {
     }
 
     static func appendQuoted(_ value: String, to bytes: inout ByteBuffer) {
-        var value = value
-        value.withUTF8 { appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+        // Native strings (every key and most values) lend their bytes without a copy.
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable {
+            appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes)
+        }
+        if done == nil {
+            var value = value
+            value.withUTF8 { appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+        }
     }
 
     static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout ByteBuffer) {

@@ -38,9 +38,9 @@ public final class RejectsFile {
         defer { unlinkFile(spoolPath) }
         let out = try OutputSink(path: path)
         let csv = CSVWriter()
-        var bytes: [UInt8] = []
+        var bytes = ByteBuffer()
         csv.appendRow(columns + ["error"], to: &bytes)
-        try out.write(bytes)
+        try bytes.withUnsafeBytes { try out.write($0) }
         var lines = LineReader(source: try InputSource(path: spoolPath))
         let width = columns.count
         while let row = try lines.next({ line -> [String] in
@@ -54,9 +54,9 @@ public final class RejectsFile {
             fields[width] = items.last?.stringValue ?? ""
             return fields
         }) {
-            bytes.removeAll(keepingCapacity: true)
+            bytes.removeAll()
             csv.appendRow(row, to: &bytes)
-            try out.write(bytes)
+            try bytes.withUnsafeBytes { try out.write($0) }
         }
         try out.commit()
     }

@@ -4,13 +4,11 @@ public enum RecordKind: Equatable, Sendable {
     case other(String)
 
     init(name: UnsafeRawBufferPointer) {
-        switch name.count {
-        case 7 where name.elementsEqual("contact".utf8): self = .contact
-        case 6 where name.elementsEqual("reject".utf8): self = .reject
-        case 5 where name.elementsEqual("chunk".utf8): self = .chunk
-        case 5 where name.elementsEqual("tally".utf8): self = .tally
-        default: self = .other(String(decoding: name, as: UTF8.self))
-        }
+        if JSONScanner.equals(name, "contact") { self = .contact }
+        else if JSONScanner.equals(name, "reject") { self = .reject }
+        else if JSONScanner.equals(name, "chunk") { self = .chunk }
+        else if JSONScanner.equals(name, "tally") { self = .tally }
+        else { self = .other(String(decoding: name, as: UTF8.self)) }
     }
 }
 
