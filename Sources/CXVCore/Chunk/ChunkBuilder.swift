@@ -77,35 +77,37 @@ public final class ChunkBuilder {
         var hasPhone = false
         do throws(JSONError) {
             var scanner = JSONScanner(record.bytes)
-            try scanner.readObjectKeys { (key, s) throws(JSONError) in
-                if JSONScanner.equals(key, "phone_number") {
+            var members = try scanner.beginMembers()
+            while let key = try scanner.nextKey(&members) {
+                if key.is("phone_number") {
                     hasPhone = true
-                    let value = try readString(&s)  // read first: one access to self at a time
-                    values[0] = value
-                } else if JSONScanner.equals(key, "first_name") {
-                    let value = try readString(&s)
-                    values[1] = value
-                } else if JSONScanner.equals(key, "last_name") {
-                    let value = try readString(&s)
-                    values[2] = value
-                } else if JSONScanner.equals(key, "email") {
-                    let value = try readString(&s)
-                    values[3] = value
-                } else if JSONScanner.equals(key, "line") {
-                    line = try s.readInt()
-                } else if JSONScanner.equals(key, "file") {
-                    file = try s.readString()
-                } else if JSONScanner.equals(key, "extra"), !columns.isEmpty {
-                    try s.readObject { (name, s) throws(JSONError) in
-                        if let index = columns.firstIndex(of: name) {
-                            let value = try readString(&s)
-                            values[4 + index] = value
+                    values[0] = try readString(&scanner)
+                } else if key.is("first_name") {
+                    values[1] = try readString(&scanner)
+                } else if key.is("last_name") {
+                    values[2] = try readString(&scanner)
+                } else if key.is("email") {
+                    values[3] = try readString(&scanner)
+                } else if key.is("line") {
+                    line = try scanner.readInt()
+                } else if key.is("file") {
+                    file = try scanner.readString()
+                } else if key.is("extra"), !columns.isEmpty {
+                    var extras = try scanner.beginMembers()
+                    while let name = try scanner.nextKey(&extras) {
+                        let text: String
+                        switch name {
+                        case let .raw(bytes): text = String(decoding: bytes, as: UTF8.self)
+                        case let .decoded(decoded): text = decoded
+                        }
+                        if let index = columns.firstIndex(of: text) {
+                            values[4 + index] = try readString(&scanner)
                         } else {
-                            try s.skipValue(depth: 2)
+                            try scanner.skipValue(depth: 2)
                         }
                     }
                 } else {
-                    try s.skipValue(depth: 1)
+                    try scanner.skipValue(depth: 1)
                 }
             }
             try scanner.expectEnd()

@@ -42,6 +42,18 @@ public struct ByteBuffer: ~Copyable {
         count += bytes.count
     }
 
+    /// `"` + bytes + `"`, with one capacity check.
+    @inline(__always)
+    public mutating func appendQuoted(_ bytes: UnsafeRawBufferPointer) {
+        ensure(bytes.count + 2)
+        base[count] = UInt8(ascii: "\"")
+        if let source = bytes.baseAddress {
+            (base + count + 1).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        }
+        count += bytes.count + 2
+        base[count - 1] = UInt8(ascii: "\"")
+    }
+
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
     }

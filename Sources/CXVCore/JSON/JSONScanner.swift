@@ -81,41 +81,56 @@ public struct JSONScanner {
         }
     }
 
-    /// Like `readObject`, but hands each key over as its UTF-8 bytes, decoding nothing
-    /// when it has no escapes: for hot loops that match keys against a few known names.
-    public mutating func readObjectKeys(_ member: (UnsafeRawBufferPointer, inout JSONScanner) throws(JSONError) -> Void) throws(JSONError) {
+    /// Where a member-by-member read of an object is (see `nextKey`).
+    public struct MemberCursor {
+        var first = true
+    }
+
+    /// A member's key: its bytes in place when it has no escapes (the usual case).
+    public enum Key {
+        case raw(UnsafeRawBufferPointer)
+        case decoded(String)
+
+        @inline(__always)
+        public func `is`(_ name: StaticString) -> Bool {
+            switch self {
+            case let .raw(bytes): return JSONScanner.equals(bytes, name)
+            case let .decoded(text): return text == name.description
+            }
+        }
+    }
+
+    /// Starts reading an object member by member, without closures, for hot loops:
+    /// `var m = try s.beginMembers(); while let key = try s.nextKey(&m) { …read the value… }`.
+    public mutating func beginMembers() throws(JSONError) -> MemberCursor {
         try expect(UInt8(ascii: "{"))
+        return MemberCursor()
+    }
+
+    /// The next member's key, with the scanner at its value; nil after the closing brace.
+    public mutating func nextKey(_ cursor: inout MemberCursor) throws(JSONError) -> Key? {
         skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
+        guard let b = peek() else { throw fail("unexpected end of input in an object") }
+        if b == UInt8(ascii: "}") {
             offset += 1
-            return
+            return nil
         }
+        if !cursor.first {
+            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or '}'") }
+            offset += 1
+            skipWhitespace()
+        }
+        cursor.first = false
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
         var scratch: [UInt8] = []
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            scratch.removeAll(keepingCapacity: true)
-            if let raw = try readStringRaw(into: &scratch) {
-                try expect(UInt8(ascii: ":"))
-                try member(raw, &self)
-            } else {
-                try expect(UInt8(ascii: ":"))
-                let copy = scratch
-                var failure: JSONError?
-                copy.withUnsafeBytes { key in
-                    do throws(JSONError) { try member(key, &self) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }
-            skipWhitespace()
-            guard let next = peek() else { throw fail("unexpected end of input in an object") }
-            offset += 1
-            if next == UInt8(ascii: "}") { return }
-            if next != UInt8(ascii: ",") {
-                offset -= 1
-                throw fail("expected ',' or '}'")
-            }
+        let key: Key
+        if let raw = try readStringRaw(into: &scratch) {
+            key = .raw(raw)
+        } else {
+            key = .decoded(String(decoding: scratch, as: UTF8.self))
         }
+        try expect(UInt8(ascii: ":"))
+        return key
     }
 
     /// Whether `bytes` spell `name`.

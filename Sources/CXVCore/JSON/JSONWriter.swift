@@ -65,6 +65,24 @@ public struct JSONWriter: ~Copyable {
     public mutating func beginArray() { open(UInt8(ascii: "[")) }
     public mutating func endArray() { close(UInt8(ascii: "]")) }
 
+    /// A key encoded once, for writers that repeat the same keys millions of times.
+    public struct EncodedKey: Sendable {
+        let bytes: [UInt8]
+
+        public init(_ name: String) {
+            var buffer = ByteBuffer()
+            JSONWriter.appendQuoted(name, to: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            bytes = buffer.array
+        }
+    }
+
+    public mutating func key(_ key: EncodedKey) {
+        separate()
+        buffer.append(key.bytes)
+        afterKey = true
+    }
+
     public mutating func key(_ name: String) {
         separate()
         JSONWriter.appendQuoted(name, to: &buffer)
@@ -182,6 +200,10 @@ public struct JSONWriter: ~Copyable {
     }
 
     static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout ByteBuffer) {
+        if JSONBytes.plainPrefix(value) == value.count {  // nothing to escape: the usual case
+            bytes.appendQuoted(value)
+            return
+        }
         bytes.append(UInt8(ascii: "\""))
         do {
             var runStart = 0
@@ -233,6 +255,18 @@ enum JSONBytes {
 
     @inline(__always)
     static func hasNonASCII(_ x: UInt64) -> Bool { x & high != 0 }
+
+    /// The length of the longest prefix with nothing to escape.
+    @inline(__always)
+    static func plainPrefix(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var i = skipPlain(bytes, from: 0)
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C { return i }
+            i += 1
+        }
+        return i
+    }
 
     /// The index of the first word from `from` that may hold a special byte (or the end).
     @inline(__always)

@@ -38,6 +38,38 @@ public struct ValidatedBatch: Sendable {
     public var entries: [Entry]
 }
 
+/// The keys of a contact record, encoded once.
+private enum Keys {
+    static let kind = JSONWriter.EncodedKey("kind")
+    static let line = JSONWriter.EncodedKey("line")
+    static let file = JSONWriter.EncodedKey("file")
+    static let fields = ContactField.allCases.map { JSONWriter.EncodedKey($0.name) }
+}
+
+/// One row's values of the four contact fields, without a heap allocation per row.
+private struct FieldValues {
+    private var phone, first, last, email: UnsafeRawBufferPointer?
+
+    subscript(index: Int) -> UnsafeRawBufferPointer? {
+        get {
+            switch index {
+            case 0: return phone
+            case 1: return first
+            case 2: return last
+            default: return email
+            }
+        }
+        set {
+            switch index {
+            case 0: phone = newValue
+            case 1: first = newValue
+            case 2: last = newValue
+            default: email = newValue
+            }
+        }
+    }
+}
+
 /// Validates and encodes rows; pure, so batches run on every core at once.
 public struct Validator: Sendable {
     public let rules: ValidationRules
@@ -108,7 +140,7 @@ public struct Validator: Sendable {
             return nil
         }
         // Gather the fields and extras, trimmed.
-        var values: [UnsafeRawBufferPointer?] = [nil, nil, nil, nil]
+        var values = FieldValues()
         var extras: [(String, UnsafeRawBufferPointer)] = []
         var errors: [ValidationError] = []
         for column in 0..<(row.keyed ? row.fieldCount / 2 : row.fieldCount) {
@@ -151,7 +183,7 @@ public struct Validator: Sendable {
                 errors.append(.init(field: "phone_number", code: "invalid_number",
                                     message: "phone_number is not a valid number for its country"))
             }
-            for field in [ContactField.firstName, .lastName, .email] where required[field.rawValue] {
+            for field in ContactField.allCases.dropFirst() where required[field.rawValue] {
                 if (values[field.rawValue]?.count ?? 0) == 0 {
                     errors.append(.init(field: field.name, code: "required", message: "\(field.name) is required"))
                 }
@@ -165,13 +197,13 @@ public struct Validator: Sendable {
             return nil
         }
         writer.beginObject()
-        writer.key("kind"); writer.string("contact")
-        writer.key("line"); writer.int(row.line)
-        if let file { writer.key("file"); writer.string(file) }
-        phone.withUnsafeBytes { writer.key("phone_number"); writer.string(utf8: $0) }
-        for field in [ContactField.firstName, .lastName, .email] {
-            if let value = values[field.rawValue], !value.isEmpty || field != .email {
-                writer.key(field.name)
+        writer.key(Keys.kind); writer.string("contact")
+        writer.key(Keys.line); writer.int(row.line)
+        if let file { writer.key(Keys.file); writer.string(file) }
+        phone.withUnsafeBytes { writer.key(Keys.fields[0]); writer.string(utf8: $0) }
+        for field in 1...3 {
+            if let value = values[field], !value.isEmpty || field != ContactField.email.rawValue {
+                writer.key(Keys.fields[field])
                 writer.string(utf8: value)
             }
         }
