@@ -23,7 +23,8 @@ ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 # Peak resident memory (MiB) of one stage reading FILE, output discarded.
 peak() {
   local input=$1; shift
-  /usr/bin/time -f '%M' "$@" < "$input" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'
+  # cxv-validate's status 1 (rejects) is expected; only the memory figure matters here.
+  { /usr/bin/time -f '%M' "$@" < "$input" > /dev/null || true; } 2>&1 | tail -1 | awk '{printf "%.1f", $1/1024}'
 }
 
 csv=$(gen "$N")
@@ -32,10 +33,13 @@ echo "input: $N contacts, $(du -m "$csv" | cut -f1) MB of CSV ($csv)"
 t0=$(now); gzip -6 -c < "$csv" > /dev/null; t1=$(now)
 t_gzip=$(elapsed "$t0" "$t1")
 
-t0=$(now); "$bin/cxv-validate" "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" > /dev/null; t1=$(now)
+# cxv-validate exits 1 here: the generated file has rejects on purpose.
+validate() { "$bin/cxv-validate" "$@" || [ $? -eq 1 ]; }
+
+t0=$(now); validate "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" > /dev/null; t1=$(now)
 t_pipe=$(elapsed "$t0" "$t1")
 
-t0=$(now); "$bin/cxv-validate" "$csv" > /dev/null; t1=$(now)
+t0=$(now); validate "$csv" > /dev/null; t1=$(now)
 t_validate=$(elapsed "$t0" "$t1")
 
 t0=$(now); mlr --icsv --ojsonl cat "$csv" > /dev/null; t1=$(now)
@@ -56,7 +60,7 @@ printf '%-14s %12s %12s   (MiB, target < 64 and flat)\n' "stage" "$N" "$BIG"
 big=$(gen "$BIG")
 for size in "$N" "$BIG"; do
   f=$(gen "$size")
-  "$bin/cxv-validate" "$f" > "$out/valid-$size.ndjson" || [ $? -eq 1 ]
+  validate "$f" > "$out/valid-$size.ndjson"
   "$bin/cxv-chunk" < "$out/valid-$size.ndjson" > "$out/chunks-$size.ndjson"
   "$bin/cxv-gzip" < "$out/chunks-$size.ndjson" > "$out/gz-$size.ndjson"
 done

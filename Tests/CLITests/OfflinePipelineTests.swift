@@ -163,7 +163,7 @@ final class OfflinePipelineTests: XCTestCase {
             cxv-gzip -d < gz.ndjson | cmp - built.ndjson.d 2>/dev/null; cxv-gzip -d < gz.ndjson | grep -v '"stage":"gzip"' | cmp - built.ndjson && echo roundtrip
             """, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.lines.count, 3, r.text)
+        guard r.lines.count == 3 else { return XCTFail("expected 3 lines, got:\n\(r.text)\n\(r.stderr)") }
         XCTAssertEqual(r.lines[0], r.lines[1], "sha256 is of the CSV bytes")
         XCTAssertEqual(r.lines[2], "roundtrip")
     }

@@ -203,3 +203,39 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(builder.report.exitStatus, .dataError)
     }
 }
+
+final class RecordReaderTests: XCTestCase {
+    /// What the reader makes of each line: the kind, or "invalid".
+    func kinds(_ lines: [String], owns: @escaping (RecordKind) -> Bool = { _ in false }) throws -> [String] {
+        let path = try TempFiles.write(lines.joined(separator: "\n") + "\n", in: self, suffix: ".ndjson")
+        var reader = RecordReader(source: try InputSource(path: path), owns: owns)
+        var out: [String] = []
+        while let kind = try reader.next({ item -> String in
+            switch item {
+            case let .record(record):
+                switch record.kind {
+                case let .other(name): return "other:\(name)"
+                default: return "\(record.kind)"
+                }
+            case .invalid: return "invalid"
+            }
+        }) { out.append(kind) }
+        return out
+    }
+
+    func testKindsFromTheFirstBytesAndEveryLineChecked() throws {
+        let lines = [
+            #"{"kind":"contact","line":2}"#, #"{"kind":"note"}"#, #"{"kind":"note" , "a":[1,{"b":null}]}"#,
+            #"{"a":1,"kind":"tally"}"#, #"{ "kind" : "chunk" }"#, #"{"kind":"n\u006fte"}"#,
+            #"{"kind":"note","a":}"#, #"{"kind":"note"} x"#, #"{"kind":"note","#, "[1]", #"{"kind":1}"#, "", #"{"a":1}"#,
+        ]
+        XCTAssertEqual(try kinds(lines), ["contact", "other:note", "other:note", "tally", "chunk", "other:note",
+                                          "invalid", "invalid", "invalid", "invalid", "invalid", "invalid", "invalid"])
+    }
+
+    func testOwnedKindsAreLeftToTheirDecoder() throws {
+        // A broken contact is the chunk stage's to report (with its own message), not the reader's.
+        XCTAssertEqual(try kinds([#"{"kind":"contact","line":}"#], owns: { $0 == .contact }), ["contact"])
+        XCTAssertEqual(try kinds([#"{"kind":"reject","line":}"#], owns: { $0 == .contact }), ["invalid"])
+    }
+}

@@ -17,17 +17,7 @@ public struct ChunkTally: Equatable, Sendable {
     public var rejects = 0
 
     public var record: [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("kind"); w.string("tally")
-        w.key("stage"); w.string("chunk")
-        w.key("contacts"); w.int(contacts)
-        w.key("chunks"); w.int(chunks)
-        w.key("rows"); w.int(rows)
-        w.key("rejects"); w.int(rejects)
-        w.endObject()
-        w.endRecord()
-        return w.bytes
+        tallyRecord(stage: "chunk", ["contacts": contacts, "chunks": chunks, "rows": rows, "rejects": rejects])
     }
 }
 
@@ -95,12 +85,7 @@ public final class ChunkBuilder {
                 } else if key.is("extra"), !columns.isEmpty {
                     var extras = try scanner.beginMembers()
                     while let name = try scanner.nextKey(&extras) {
-                        let text: String
-                        switch name {
-                        case let .raw(bytes): text = String(decoding: bytes, as: UTF8.self)
-                        case let .decoded(decoded): text = decoded
-                        }
-                        if let index = columns.firstIndex(of: text) {
+                        if let index = columns.firstIndex(of: name.string) {
                             values[4 + index] = try readString(&scanner)
                         } else {
                             try scanner.skipValue(depth: 2)
@@ -191,19 +176,8 @@ public final class ChunkBuilder {
 
     private func tooLarge(line: Int, file: String?) -> [UInt8] {
         var w = JSONWriter()
-        w.beginObject()
-        w.key("kind"); w.string("reject")
-        w.key("stage"); w.string("chunk")
-        w.key("line"); w.int(line)
-        if let file { w.key("file"); w.string(file) }
-        w.key("errors")
-        w.beginArray()
-        w.beginObject()
-        w.key("field"); w.string("")
-        w.key("code"); w.string("too_large")
-        w.key("message"); w.string("row is \(row.count) bytes of CSV, over the chunk cap of \(limits.bytes) bytes with the header; raise --max-bytes")
-        w.endObject()
-        w.endArray()
+        let message = "row is \(row.count) bytes of CSV, over the chunk cap of \(limits.bytes) bytes with the header; raise --max-bytes"
+        w.beginReject(stage: "chunk", line: line, file: file, errors: [ValidationError(field: "", code: "too_large", message: message)])
         w.key("record")
         w.beginObject()
         unescaped.withUnsafeBytes { owned in

@@ -8,17 +8,8 @@ public struct GzipTally: Equatable, Sendable {
     public var decompress = false
 
     public var record: [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("kind"); w.string("tally")
-        w.key("stage"); w.string("gzip")
-        if decompress { w.key("mode"); w.string("decompress") }
-        w.key("chunks"); w.int(chunks)
-        w.key("csv_bytes"); w.int(csvBytes)
-        w.key("gzip_bytes"); w.int(gzipBytes)
-        w.endObject()
-        w.endRecord()
-        return w.bytes
+        tallyRecord(stage: "gzip", mode: decompress ? "decompress" : nil,
+                    ["chunks": chunks, "csv_bytes": csvBytes, "gzip_bytes": gzipBytes])
     }
 }
 

@@ -58,27 +58,8 @@ public struct JSONScanner {
 
     /// Reads an object, calling `member` with each key; `member` must consume the value.
     public mutating func readObject(_ member: (String, inout JSONScanner) throws(JSONError) -> Void) throws(JSONError) {
-        try expect(UInt8(ascii: "{"))
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            offset += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            let key = try readString()
-            try expect(UInt8(ascii: ":"))
-            try member(key, &self)
-            skipWhitespace()
-            guard let next = peek() else { throw fail("unexpected end of input in an object") }
-            offset += 1
-            if next == UInt8(ascii: "}") { return }
-            if next != UInt8(ascii: ",") {
-                offset -= 1
-                throw fail("expected ',' or '}'")
-            }
-        }
+        var cursor = try beginMembers()
+        while let key = try nextKey(&cursor) { try member(key.string, &self) }
     }
 
     /// Where a member-by-member read of an object is (see `nextKey`).
@@ -90,6 +71,13 @@ public struct JSONScanner {
     public enum Key {
         case raw(UnsafeRawBufferPointer)
         case decoded(String)
+
+        public var string: String {
+            switch self {
+            case let .raw(bytes): return String(decoding: bytes, as: UTF8.self)  // validated as it was read
+            case let .decoded(text): return text
+            }
+        }
 
         @inline(__always)
         public func `is`(_ name: StaticString) -> Bool {

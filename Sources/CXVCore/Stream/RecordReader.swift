@@ -74,13 +74,7 @@ public struct RecordReader: ~Copyable {
             let kind = RecordKind(name: UnsafeRawBufferPointer(rebasing: line[n..<close]))
             if owns(kind) { return kind }
             scanner.offset = close + 1
-            scanner.skipWhitespace()
-            if scanner.peek() == UInt8(ascii: "}") {
-                scanner.offset += 1
-            } else {
-                try scanner.expect(UInt8(ascii: ","))
-                try scanner.skipRestOfObject()
-            }
+            try scanner.skipRestOfObject()
             try scanner.expectEnd()
             return kind
         }
@@ -111,24 +105,10 @@ extension JSONScanner {
         return peek()
     }
 
-    /// After a member's value inside an object: validates and skips the remaining members.
+    /// After a member's value inside an object: validates and skips the remaining members and the closing brace.
     mutating func skipRestOfObject() throws(JSONError) {
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            var scratch: [UInt8] = []
-            _ = try readStringRaw(into: &scratch)
-            try expect(UInt8(ascii: ":"))
-            try skipValue(depth: 1)
-            skipWhitespace()
-            guard let next = peek() else { throw fail("unexpected end of input in an object") }
-            offset += 1
-            if next == UInt8(ascii: "}") { return }
-            if next != UInt8(ascii: ",") {
-                offset -= 1
-                throw fail("expected ',' or '}'")
-            }
-        }
+        var cursor = MemberCursor(first: false)
+        while try nextKey(&cursor) != nil { try skipValue(depth: 1) }
     }
 }
 

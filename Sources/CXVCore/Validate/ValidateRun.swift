@@ -27,16 +27,7 @@ public struct ValidateTally: Equatable, Sendable {
     public var rejects = 0
 
     public var record: [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.key("kind"); w.string("tally")
-        w.key("stage"); w.string("validate")
-        w.key("read"); w.int(read)
-        w.key("contacts"); w.int(contacts)
-        w.key("rejects"); w.int(rejects)
-        w.endObject()
-        w.endRecord()
-        return w.bytes
+        tallyRecord(stage: "validate", ["read": read, "contacts": contacts, "rejects": rejects])
     }
 }
 

@@ -238,21 +238,7 @@ public struct Validator: Sendable {
     /// Encodes a reject for `row`, with `record` holding the row as read.
     public func writeReject(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer,
                             errors: [ValidationError], into writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("kind"); writer.string("reject")
-        writer.key("stage"); writer.string("validate")
-        writer.key("line"); writer.int(row.line)
-        if let file { writer.key("file"); writer.string(file) }
-        writer.key("errors")
-        writer.beginArray()
-        for error in errors {
-            writer.beginObject()
-            writer.key("field"); writer.string(error.field)
-            writer.key("code"); writer.string(error.code)
-            writer.key("message"); writer.string(error.message)
-            writer.endObject()
-        }
-        writer.endArray()
+        writer.beginReject(stage: "validate", line: row.line, file: file, errors: errors)
         writer.key("record")
         writer.beginObject()
         if row.keyed {
