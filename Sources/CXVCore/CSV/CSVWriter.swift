@@ -11,6 +11,8 @@ public struct CSVWriter {
     private func needsQuotes(_ field: UnsafeRawBufferPointer) -> Bool {
         guard let first = field.first, let last = field.last else { return false }
         if first == 0x20 || last == 0x20 { return true }
+        // A leading U+FEFF would be read back as a byte-order mark.
+        if field.count >= 3, first == 0xEF, field[1] == 0xBB, field[2] == 0xBF { return true }
         for b in field where b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D {
             return true
         }
@@ -41,6 +43,10 @@ public struct CSVWriter {
 
     /// Appends a whole row and its `\n`.
     public func appendRow(_ fields: [String], to out: inout ByteBuffer) {
+        if fields == [""] {  // written bare, a row of one empty field is a blank line, which readers skip
+            out.append(Array("\"\"\n".utf8))
+            return
+        }
         for (i, field) in fields.enumerated() {
             if i > 0 { out.append(delimiter) }
             appendField(field, to: &out)
