@@ -10,10 +10,17 @@ let package = Package(
         .executable(name: "cxv-chunk", targets: ["cxv-chunk"]),
         .executable(name: "cxv-gzip", targets: ["cxv-gzip"]),
         .executable(name: "cxv-report", targets: ["cxv-report"]),
+        .executable(name: "cxv-upload", targets: ["cxv-upload"]),
+        .executable(name: "cxv-poll", targets: ["cxv-poll"]),
+        .executable(name: "cxv-sandbox", targets: ["cxv-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,11 +53,44 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The import API client: token, retry, upload, poll. The offline tools do not link it.
+        .target(
+            name: "CXVNet",
+            dependencies: [
+                "CXVCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The options of the network stages (API address, credentials, retries).
+        .target(
+            name: "CXVNetCLI",
+            dependencies: [
+                "CXVCLI",
+                "CXVNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The local implementation of the import API that cxv-sandbox serves.
+        .target(
+            name: "CXVSandbox",
+            dependencies: [
+                "CXVCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(name: "cxv-validate", dependencies: ["CXVCLI"]),
         .executableTarget(name: "cxv-chunk", dependencies: ["CXVCLI"]),
         .executableTarget(name: "cxv-gzip", dependencies: ["CXVCLI"]),
         .executableTarget(name: "cxv-report", dependencies: ["CXVCLI"]),
+        .executableTarget(name: "cxv-upload", dependencies: ["CXVNetCLI"]),
+        .executableTarget(name: "cxv-poll", dependencies: ["CXVNetCLI"]),
+        .executableTarget(name: "cxv-sandbox", dependencies: ["CXVCLI", "CXVSandbox"]),
         .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore"]),
+        .testTarget(name: "CXVNetTests", dependencies: ["CXVNet"]),
+        .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore"]),
         .testTarget(name: "CLITests", dependencies: ["CXVCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -63,6 +63,28 @@ public func runStage(_ tool: String, _ body: () throws -> ExitStatus) throws {
     } catch let error as CXVError {
         Diagnostics(tool: tool).warn(error.description)
         status = error.exitStatus
+    } catch let error as StageFailure {
+        Diagnostics(tool: tool).warn(error.message)
+        status = error.status
+    }
+    if status != .ok { throw ExitCode(status.rawValue) }
+}
+
+/// `runStage` for the network stages, whose work is async.
+public func runAsyncStage(_ tool: String, _ body: () async throws -> ExitStatus) async throws {
+    signal(SIGPIPE, SIG_IGN)
+    tuneAllocator()
+    let status: ExitStatus
+    do {
+        status = try await body()
+    } catch is OutputClosed {
+        status = .ok
+    } catch let error as CXVError {
+        Diagnostics(tool: tool).warn(error.description)
+        status = error.exitStatus
+    } catch let error as StageFailure {
+        Diagnostics(tool: tool).warn(error.message)
+        status = error.status
     }
     if status != .ok { throw ExitCode(status.rawValue) }
 }
@@ -76,3 +98,18 @@ private func tuneAllocator() {
     _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
     _ = mallopt(M_TOP_PAD, 16 << 20)
 }
+
+/// A duration option: `2s`, `200ms`, `1m`, or a bare number of seconds.
+public struct DurationOption: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    public let duration: Duration
+    public let description: String
+
+    public init?(argument: String) {
+        guard let duration = DurationText.parse(argument) else { return nil }
+        self.duration = duration
+        self.description = argument
+    }
+
+    public static var defaultCompletionKind: CompletionKind { .default }
+}
+

@@ -247,7 +247,7 @@ final class CSVReaderTests: XCTestCase {
 final class CSVWriterTests: XCTestCase {
     private func write(_ rows: [[String]], delimiter: Character = ",") -> String {
         let writer = CSVWriter(delimiter: delimiter.asciiValue!)
-        var out = ByteBuffer()
+        var out = WriteBuffer()
         for r in rows { writer.appendRow(r, to: &out) }
         return String(decoding: out.array, as: UTF8.self)
     }
@@ -284,7 +284,7 @@ final class CSVWriterTests: XCTestCase {
             var expected: [ReadRow] = []
             var line = 1
             for r in rows {
-                var written = ByteBuffer()
+                var written = WriteBuffer()
                 writer.appendRow(r, to: &written)
                 out += written.array
                 expected.append(row(line, r))

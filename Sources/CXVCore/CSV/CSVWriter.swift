@@ -20,7 +20,7 @@ public struct CSVWriter {
     }
 
     /// Appends one field (no separator).
-    public func appendField(_ field: UnsafeRawBufferPointer, to out: inout ByteBuffer) {
+    public func appendField(_ field: UnsafeRawBufferPointer, to out: inout WriteBuffer) {
         guard needsQuotes(field) else {
             out.append(field)
             return
@@ -36,13 +36,13 @@ public struct CSVWriter {
         out.append(0x22)
     }
 
-    public func appendField(_ field: String, to out: inout ByteBuffer) {
+    public func appendField(_ field: String, to out: inout WriteBuffer) {
         var field = field
         field.withUTF8 { appendField(UnsafeRawBufferPointer($0), to: &out) }
     }
 
     /// Appends a whole row and its `\n`.
-    public func appendRow(_ fields: [String], to out: inout ByteBuffer) {
+    public func appendRow(_ fields: [String], to out: inout WriteBuffer) {
         if fields == [""] {  // written bare, a row of one empty field is a blank line, which readers skip
             out.append(Array("\"\"\n".utf8))
             return

@@ -31,8 +31,8 @@ public final class ChunkBuilder {
     private let writer = CSVWriter()
     private let header: [UInt8]
 
-    private var csv = ByteBuffer(capacity: 1 << 16)
-    private var row = ByteBuffer(capacity: 1024)
+    private var csv = WriteBuffer(capacity: 1 << 16)
+    private var row = WriteBuffer(capacity: 1024)
     private var lines: [Int] = []
     private var files: [String?] = []
     /// Where each column's value of the current contact is: in the record itself
@@ -43,7 +43,7 @@ public final class ChunkBuilder {
         case unescaped(Range<Int>)
     }
     private var values: [Value]
-    private var unescaped = ByteBuffer(capacity: 256)
+    private var unescaped = WriteBuffer(capacity: 256)
     private var scratch: [UInt8] = []
     private var nextSeq = 1
     public private(set) var tally = ChunkTally()
@@ -51,7 +51,7 @@ public final class ChunkBuilder {
     public init(limits: ChunkLimits, columns: [String] = []) {
         self.limits = limits
         self.columns = columns
-        var header = ByteBuffer()
+        var header = WriteBuffer()
         writer.appendRow(ContactField.allCases.map(\.name) + columns, to: &header)
         self.header = header.array
         values = Array(repeating: .none, count: 4 + columns.count)

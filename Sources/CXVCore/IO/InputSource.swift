@@ -31,6 +31,14 @@ public final class InputSource {
         self.ownsDescriptor = true
     }
 
+    /// Bytes already in memory (a request body, a test), read through the same readers.
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.fd = -1
+        self.ownsDescriptor = false
+        self.peeked = bytes
+    }
+
     public init(standardInput: Void) {
         widenPipe(0)
         self.name = "-"
@@ -44,30 +52,36 @@ public final class InputSource {
 
     /// Bytes read by `peek` and not yet handed out.
     private var peeked: [UInt8] = []
+    private var peekedOffset = 0
 
     /// The first `count` bytes (fewer at end of input), without consuming them.
     public func peek(_ count: Int) throws -> [UInt8] {
-        while peeked.count < count {
-            var chunk = [UInt8](repeating: 0, count: count - peeked.count)
+        while peeked.count - peekedOffset < count, fd >= 0 {
+            var chunk = [UInt8](repeating: 0, count: count - (peeked.count - peekedOffset))
             let n = try chunk.withUnsafeMutableBytes { try rawRead($0.baseAddress!, count: $0.count) }
             if n == 0 { break }
             peeked.append(contentsOf: chunk[..<n])
         }
-        return Array(peeked.prefix(count))
+        return Array(peeked[peekedOffset...].prefix(count))
     }
 
     /// Reads up to `count` bytes into `buffer`; 0 means end of input.
     public func fill(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
-        if !peeked.isEmpty {
-            let n = min(count, peeked.count)
-            peeked.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: n) }
-            peeked.removeFirst(n)
+        if peekedOffset < peeked.count {
+            let n = min(count, peeked.count - peekedOffset)
+            peeked.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + peekedOffset, byteCount: n) }
+            peekedOffset += n
+            if peekedOffset == peeked.count {
+                peeked = []
+                peekedOffset = 0
+            }
             return n
         }
         return try rawRead(buffer, count: count)
     }
 
     private func rawRead(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        if fd < 0 { return 0 }  // in memory: everything was in `peeked`
         while true {
             let n = read(fd, buffer, count)
             if n >= 0 { return n }

@@ -47,6 +47,12 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// A number's text as it was written.
+    public var numberText: String? {
+        if case let .number(text) = self { return text }
+        return nil
+    }
+
     public var intValue: Int? {
         if case let .number(text) = self { return Int(text) }
         return nil

@@ -2,7 +2,7 @@
 ///
 /// Separators are tracked per container, so callers only say what comes next.
 public struct JSONWriter: ~Copyable {
-    private var buffer: ByteBuffer
+    private var buffer: WriteBuffer
     /// Bit i: whether open container i already holds a member (a bit stack, no allocation).
     private var hasMember: UInt64 = 0
     private var depth = 0
@@ -11,11 +11,11 @@ public struct JSONWriter: ~Copyable {
     private var deeper: [Bool] = []
 
     public init(capacity: Int = 256) {
-        buffer = ByteBuffer(capacity: capacity)
+        buffer = WriteBuffer(capacity: capacity)
     }
 
     public init(appendingTo bytes: [UInt8]) {
-        buffer = ByteBuffer(capacity: bytes.count + 256)
+        buffer = WriteBuffer(capacity: bytes.count + 256)
         buffer.append(bytes)
     }
 
@@ -70,7 +70,7 @@ public struct JSONWriter: ~Copyable {
         let bytes: [UInt8]
 
         public init(_ name: String) {
-            var buffer = ByteBuffer()
+            var buffer = WriteBuffer()
             JSONWriter.appendQuoted(name, to: &buffer)
             buffer.append(UInt8(ascii: ":"))
             bytes = buffer.array
@@ -169,7 +169,7 @@ public struct JSONWriter: ~Copyable {
 
     // MARK: - Primitives
 
-    static func appendInt(_ value: Int, to bytes: inout ByteBuffer) {
+    static func appendInt(_ value: Int, to bytes: inout WriteBuffer) {
         if value >= 0 && value < 10 {
             bytes.append(UInt8(ascii: "0") &+ UInt8(value))
             return
@@ -188,7 +188,7 @@ public struct JSONWriter: ~Copyable {
         }
     }
 
-    static func appendQuoted(_ value: String, to bytes: inout ByteBuffer) {
+    static func appendQuoted(_ value: String, to bytes: inout WriteBuffer) {
         // Native strings (every key and most values) lend their bytes without a copy.
         let done: Void? = value.utf8.withContiguousStorageIfAvailable {
             appendQuoted(utf8: UnsafeRawBufferPointer($0), to: &bytes)
@@ -199,7 +199,7 @@ public struct JSONWriter: ~Copyable {
         }
     }
 
-    static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout ByteBuffer) {
+    static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout WriteBuffer) {
         if JSONBytes.plainPrefix(value) == value.count {  // nothing to escape: the usual case
             bytes.appendQuoted(value)
             return

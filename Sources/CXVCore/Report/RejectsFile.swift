@@ -38,7 +38,7 @@ public final class RejectsFile {
         defer { unlinkFile(spoolPath) }
         let out = try OutputSink(path: path)
         let csv = CSVWriter()
-        var bytes = ByteBuffer()
+        var bytes = WriteBuffer()
         csv.appendRow(columns + ["error"], to: &bytes)
         try bytes.withUnsafeBytes { try out.write($0) }
         var lines = LineReader(source: try InputSource(path: spoolPath))

@@ -43,3 +43,16 @@ public enum CXVError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 }
+
+/// An error that carries its own exit status (refused credentials, an unreachable service).
+public struct StageFailure: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let status: ExitStatus
+
+    public init(message: String, status: ExitStatus) {
+        self.message = message
+        self.status = status
+    }
+
+    public var description: String { message }
+}

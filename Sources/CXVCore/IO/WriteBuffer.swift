@@ -1,6 +1,6 @@
 /// Growable bytes for the writers on the hot path: an append is a capacity check
 /// and a copy, without Array's per-call uniqueness check.
-public struct ByteBuffer: ~Copyable {
+public struct WriteBuffer: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     public private(set) var count = 0

@@ -1,0 +1,33 @@
+import CXVCore
+import Foundation
+
+/// What a network stage needs, built from its options: configuration, one transport,
+/// the shared token, the retry policy and the concurrency limit.
+public struct NetworkSession: Sendable {
+    public let client: ImportClient
+    private let transport: Transport
+
+    public init(config: APIConfig, retry: RetryPolicy, concurrency: Int, timeout: Duration) throws {
+        transport = try Transport(config: config, timeout: timeout)
+        let tokens = TokenProvider(config: config, transport: transport, retry: retry, cache: TokenCache(config: config))
+        client = ImportClient(config: config, transport: transport, tokens: tokens, retry: retry,
+                              limit: ConcurrencyLimit(maximum: concurrency))
+    }
+
+    public func shutdown() async {
+        await transport.shutdown()
+    }
+}
+
+/// Runs a network stage's body, giving refused credentials (77) and an unreachable
+/// token endpoint (69) the exit statuses of DESIGN §4.
+public func mapNetworkErrors(_ body: () async throws -> ExitStatus) async throws -> ExitStatus {
+    do {
+        return try await body()
+    } catch let error as AuthenticationRefused {
+        throw StageFailure(message: error.description, status: .authRefused)
+    } catch let error as TokenError {
+        if case .refused = error { throw StageFailure(message: error.description, status: .authRefused) }
+        throw StageFailure(message: error.description, status: .unavailable)
+    }
+}

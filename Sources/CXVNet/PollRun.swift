@@ -1,0 +1,258 @@
+import CXVCore
+import Foundation
+
+/// How cxv-poll waits and how often it tries again.
+public struct PollSettings: Sendable {
+    public var interval: Duration = .seconds(2)
+    public var maxInterval: Duration = .seconds(30)
+    /// Per job, from the first poll to a terminal status.
+    public var timeout: Duration = .seconds(600)
+    /// Re-uploads of one chunk (after a transient FAILED, or without its refused rows).
+    public var retries = 3
+
+    public init() {}
+}
+
+/// Control totals of cxv-poll.
+public struct PollTally: Sendable {
+    public var chunks = 0, completed = 0, failed = 0, rejects = 0, retries = 0
+
+    func record(requests: Int, throttled: Int, tokens: Int) -> [UInt8] {
+        tallyRecord(stage: "poll", ["chunks": chunks, "completed": completed, "failed": failed, "rejects": rejects,
+                                    "retries": retries, "requests": requests, "throttled": throttled, "tokens": tokens])
+    }
+}
+
+/// The cxv-poll pipeline: every submitted job polled at once, each with its own
+/// backoff; rows the server refused become `import` rejects and the chunk is sent
+/// again without them; a transient FAILED is sent again unchanged.
+public final class PollRun {
+    private let client: ImportClient
+    private let settings: PollSettings
+    private let output: SharedOutput
+    private let policy: InvalidLinePolicy
+    private let counts = Counts()
+
+    public init(client: ImportClient, settings: PollSettings, output: SharedOutput, policy: InvalidLinePolicy) {
+        self.client = client
+        self.settings = settings
+        self.output = output
+        self.policy = policy
+    }
+
+    public var tally: PollTally { counts.tally }
+
+    /// The tally, added to by each chunk's task as it finishes.
+    private final class Counts: @unchecked Sendable {
+        private let lock = NSLock()  // guards `value`
+        private var value = PollTally()
+        var tally: PollTally { lock.withLock { value } }
+        func add(_ body: (inout PollTally) -> Void) { lock.withLock { body(&value) } }
+    }
+
+    struct Finished: Sendable {
+        var lines: [[UInt8]]
+        var completed: Bool
+        var rejects: Int
+        var retries: Int
+    }
+
+    private enum Item {
+        case through([UInt8])
+        case chunk(ChunkRecord)
+    }
+
+    public func run(inputs: [String], maxLineBytes: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for path in inputs.isEmpty ? ["-"] : inputs {
+                var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
+                let source = reader.sourceName
+                while let item = try reader.next({ item throws -> Item in
+                    switch item {
+                    case let .record(record) where record.kind == .chunk:
+                        do {
+                            return .chunk(try ChunkRecord(record.bytes))
+                        } catch let error as JSONError {
+                            throw error.at(source, line: record.line)
+                        }
+                    case let .record(record): return .through(Array(record.bytes) + [0x0A])
+                    case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
+                    }
+                }) {
+                    switch item {
+                    case let .through(bytes):
+                        try output.write(bytes)
+                    case let .chunk(chunk):
+                        guard chunk.state == "submitted" else {
+                            try output.write(chunk.line)
+                            continue
+                        }
+                        counts.add { $0.chunks += 1 }
+                        let (client, settings, output, counts) = (client, settings, output, counts)
+                        group.addTask {
+                            // Written as soon as it is settled, whatever the others are doing.
+                            let done = try await PollRun.settle(chunk, client: client, settings: settings)
+                            counts.add { tally in
+                                if done.completed { tally.completed += 1 } else { tally.failed += 1 }
+                                tally.rejects += done.rejects
+                                tally.retries += done.retries
+                            }
+                            try output.write(lines: done.lines)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try output.write(tally.record(requests: await client.counters.requests, throttled: await client.counters.throttled,
+                                      tokens: await client.tokens.fetched))
+    }
+
+    /// Follows one chunk's job (and the jobs that replace it) to the end.
+    static func settle(_ original: ChunkRecord, client: ImportClient, settings: PollSettings) async throws -> Finished {
+        var chunk = original
+        var lines = (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
+        var csv = try chunk.csv()
+        var jobId = chunk.value("job")?["id"]?.stringValue ?? ""
+        var rejects: [[UInt8]] = []
+        var retries = 0
+        while true {
+            let status: JobStatus
+            switch try await wait(for: jobId, client: client, settings: settings) {
+            case let .success(terminal): status = terminal
+            case let .failure(reason):
+                return done(chunk, state: "failed", errors: [reason.message], processed: 0, retries: retries, rejects: rejects)
+            }
+            let refused = status.rowErrors
+            if !refused.isEmpty {
+                let table = try CSVTable(csv)
+                for (row, message) in refused where row <= table.rows.count {
+                    rejects.append(importReject(seq: chunk.seq, line: row <= lines.count ? lines[row - 1] : 0,
+                                                message: message, record: table.record(row)))
+                }
+                if status.state == .failed {
+                    let bad = Set(refused.map(\.row))
+                    csv = table.csv(without: bad)
+                    lines = lines.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
+                }
+            }
+            if status.state == .completed {
+                return done(chunk, state: "completed", errors: status.errors, processed: status.recordsProcessed,
+                            retries: retries, rejects: rejects)
+            }
+            // FAILED: send again, without the refused rows or (transient) as it was, with a new key.
+            guard retries < settings.retries, !lines.isEmpty else {
+                let reason = lines.isEmpty ? "every row was refused" : "still FAILED after \(retries) retries"
+                return done(chunk, state: "failed", errors: status.errors + [reason], processed: 0, retries: retries, rejects: rejects)
+            }
+            retries += 1
+            if refused.isEmpty {
+                try await Task.sleep(for: min(settings.maxInterval, settings.interval * (1 << min(retries - 1, 10))))
+            }
+            let body = try csv.withUnsafeBytes { (b) throws(GzipError) in try Gzip.compress(b) }
+            let key = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) } + "-retry-\(retries)"
+            switch try await client.upload(body, gzip: true, idempotencyKey: key) {
+            case let .created(newJob, _):
+                jobId = newJob
+                chunk.set("job") { w in
+                    w.beginObject()
+                    w.key("id"); w.string(newJob)
+                    w.key("key"); w.string(key)
+                    w.endObject()
+                }
+            case let .refused(_, message, _):
+                return done(chunk, state: "failed", errors: ["re-upload refused: \(message)"], processed: 0, retries: retries, rejects: rejects)
+            case let .gaveUp(reason, _):
+                return done(chunk, state: "failed", errors: ["re-upload: \(reason)"], processed: 0, retries: retries, rejects: rejects)
+            }
+        }
+    }
+
+    struct PollFailure: Error {
+        let message: String
+    }
+
+    /// Polls until the job is terminal: from `interval`, doubling to `maxInterval`, within `timeout`.
+    static func wait(for jobId: String, client: ImportClient, settings: PollSettings) async throws -> Result<JobStatus, PollFailure> {
+        let started = ContinuousClock.now
+        var delay = settings.interval
+        while true {
+            try await Task.sleep(for: delay)
+            switch try await client.status(of: jobId) {
+            case let .status(status) where status.state.isTerminal:
+                return .success(status)
+            case .status:
+                break
+            case .unknownJob:
+                return .failure(PollFailure(message: "job \(jobId) is unknown to the server (404)"))
+            case let .gaveUp(reason):
+                return .failure(PollFailure(message: reason))
+            }
+            guard ContinuousClock.now - started < settings.timeout else {
+                return .failure(PollFailure(message: "job \(jobId) not finished after \(settings.timeout)"))
+            }
+            delay = min(settings.maxInterval, delay * 2)
+        }
+    }
+
+    static func done(_ chunk: ChunkRecord, state: String, errors: [String], processed: Int, retries: Int,
+                     rejects: [[UInt8]]) -> Finished {
+        var chunk = chunk
+        chunk.set("state", string: state)
+        chunk.set("records_processed", int: processed)
+        chunk.set("errors") { w in
+            w.beginArray()
+            for error in errors { w.string(error) }
+            w.endArray()
+        }
+        chunk.set("retries", int: retries)
+        return Finished(lines: rejects + [chunk.line], completed: state == "completed", rejects: rejects.count, retries: retries)
+    }
+
+    static func importReject(seq: Int, line: Int, message: String, record: [(String, String)]) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginReject(stage: "import", line: line, file: nil,
+                      errors: [ValidationError(field: "", code: "refused_by_server", message: message)])
+        w.key("seq"); w.int(seq)
+        w.key("record")
+        w.beginObject()
+        for (name, value) in record {
+            w.key(name)
+            w.string(value)
+        }
+        w.endObject()
+        w.endObject()
+        w.endRecord()
+        return w.bytes
+    }
+}
+
+/// A chunk's CSV as rows, to name refused rows and to write the chunk again without them.
+struct CSVTable {
+    let header: [String]
+    let rows: [[String]]
+
+    init(_ csv: [UInt8]) throws {
+        var reader = CSVReader(source: InputSource(name: "chunk", bytes: csv), maxRowBytes: max(1 << 20, csv.count))
+        var batch = RowBatch()
+        while try reader.readRow(into: &batch) {}
+        let all = batch.rows.map { batch.strings(of: $0) }
+        header = all.first ?? []
+        rows = Array(all.dropFirst())
+    }
+
+    /// Data row `row` (1-based) as header name → value.
+    func record(_ row: Int) -> [(String, String)] {
+        Array(zip(header, rows[row - 1]))
+    }
+
+    func csv(without refused: Set<Int>) -> [UInt8] {
+        let writer = CSVWriter()
+        var out = WriteBuffer()
+        writer.appendRow(header, to: &out)
+        for (index, row) in rows.enumerated() where !refused.contains(index + 1) {
+            writer.appendRow(row, to: &out)
+        }
+        return out.array
+    }
+}

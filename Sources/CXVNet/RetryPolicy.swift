@@ -1,0 +1,47 @@
+/// When and how long to wait before trying a request again (DESIGN §4): exponential
+/// backoff with full jitter, `Retry-After` first, bounded attempts and total time,
+/// and only for what can succeed on a retry (network errors, 408, 429, 5xx).
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: Int
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+    /// No retry starts once this much time has passed since the first attempt.
+    public var maxTotal: Duration
+
+    public init(maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30),
+                maxTotal: Duration = .seconds(300)) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.maxTotal = maxTotal
+    }
+
+    /// Whether an answer with this status may succeed if asked again.
+    public static func isRetryable(status: Int) -> Bool {
+        status == 408 || status == 429 || (500...599).contains(status)
+    }
+
+    /// The wait before attempt `attempt + 1` (attempts count from 1), or nil to give up.
+    /// `retryAfter` is the server's word and wins (capped by `maxDelay`); otherwise a
+    /// uniform draw from [0, min(maxDelay, base·2^(attempt-1))] — "full jitter".
+    public func delay<R: RandomNumberGenerator>(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?,
+                                                using random: inout R) -> Duration? {
+        guard attempt < maxAttempts, elapsed < maxTotal else { return nil }
+        let wait: Duration
+        if let retryAfter {
+            wait = min(retryAfter, maxDelay)
+        } else {
+            let ceiling = min(maxDelay, baseDelay * (1 << min(attempt - 1, 30)))
+            let ms = ceiling.milliseconds
+            wait = .milliseconds(ms > 0 ? Int64.random(in: 0...ms, using: &random) : 0)
+        }
+        return elapsed + wait <= maxTotal ? wait : nil
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

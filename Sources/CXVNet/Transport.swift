@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import CXVCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// An HTTP answer, its body read up to a bound.
+public struct HTTPAnswer: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+
+    /// The body as text, for messages (cut short: servers send HTML pages too).
+    public var bodyText: String {
+        let text = String(decoding: body.prefix(512), as: UTF8.self)
+        return body.count > 512 ? text + "…" : text
+    }
+}
+
+/// A request that got no answer: the connection failed, was dropped, or timed out.
+public struct TransportError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// The one HTTP client of cxv, over AsyncHTTPClient: TLS with certificate checks
+/// (and `--cacert`), proxies from the environment, timeouts, a bound on what it reads.
+public final class Transport: Sendable {
+    private let client: HTTPClient
+    public let timeout: Duration
+    public static let maxBody = 4 << 20
+
+    public init(config: APIConfig, timeout: Duration = .seconds(60),
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caCertificate = config.caCertificate {
+            guard FileManager.default.isReadableFile(atPath: caCertificate) else {
+                throw CXVError.noInput(path: caCertificate, reason: "cannot read the CA certificate file")
+            }
+            tls.trustRoots = .file(caCertificate)
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            timeout: .init(connect: .seconds(10), read: .seconds(Int64(timeout.components.seconds))),
+            proxy: Transport.proxy(for: config.baseURL, environment: environment))
+        configuration.httpVersion = .http1Only
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.timeout = timeout
+    }
+
+    /// `HTTPS_PROXY` (or `HTTP_PROXY` for http), unless `NO_PROXY` names the host.
+    static func proxy(for url: URL, environment: [String: String]) -> HTTPClient.Configuration.Proxy? {
+        func value(_ name: String) -> String? { environment[name] ?? environment[name.lowercased()] }
+        let host = url.host?.lowercased() ?? ""
+        if let noProxy = value("NO_PROXY") {
+            for entry in noProxy.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+                if entry == "*" || host == entry || (entry.hasPrefix(".") ? host.hasSuffix(entry) : host.hasSuffix("." + entry)) {
+                    return nil
+                }
+            }
+        }
+        let name = url.scheme == "https" ? "HTTPS_PROXY" : "HTTP_PROXY"
+        guard let text = value(name), let proxy = URL(string: text.contains("://") ? text : "http://" + text),
+              let proxyHost = proxy.host else { return nil }
+        return .server(host: proxyHost, port: proxy.port ?? 3128)
+    }
+
+    public func send(_ method: HTTPMethod, _ url: URL, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> HTTPAnswer {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(NIOCore.ByteBuffer(bytes: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
+            var buffer = try await response.body.collect(upTo: Transport.maxBody)
+            return HTTPAnswer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                              body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw TransportError(description: "\(method) \(url.path): \(Transport.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .remoteConnectionClosed: return "the server closed the connection without an answer"
+            case .readTimeout, .deadlineExceeded: return "no answer in time"
+            case .connectTimeout: return "could not connect in time"
+            default: return "\(error)"
+            }
+        }
+        if error is NIOTooManyBytesError { return "the answer is larger than \(Transport.maxBody) bytes" }
+        return "\(error)"
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

@@ -1,0 +1,161 @@
+import CXVCore
+import Foundation
+
+/// Control totals of cxv-upload.
+public struct UploadTally: Sendable {
+    public var chunks = 0, submitted = 0, failed = 0, resumed = 0, dryRun = 0
+
+    func record(requests: Int, throttled: Int, retries: Int, tokens: Int) -> [UInt8] {
+        tallyRecord(stage: "upload", ["chunks": chunks, "submitted": submitted, "failed": failed, "resumed": resumed,
+                                      "dry_run": dryRun, "requests": requests, "throttled": throttled,
+                                      "retries": retries, "tokens": tokens])
+    }
+}
+
+/// The cxv-upload pipeline: every built or compressed chunk POSTed (up to
+/// `concurrency` at once) and written on as `submitted` or `failed` as each
+/// finishes; every other record passes through at once.
+public final class UploadRun {
+    private let client: ImportClient?
+    private let journal: UploadJournal?
+    private let concurrency: Int
+    private let output: SharedOutput
+    private let policy: InvalidLinePolicy
+    private let log: @Sendable (String) -> Void
+    public private(set) var tally = UploadTally()
+
+    /// `client` nil is a dry run: the requests are described on stderr, nothing is sent.
+    public init(client: ImportClient?, journal: UploadJournal?, concurrency: Int, output: SharedOutput,
+                policy: InvalidLinePolicy, log: @escaping @Sendable (String) -> Void) {
+        self.client = client
+        self.journal = journal
+        self.concurrency = concurrency
+        self.output = output
+        self.policy = policy
+        self.log = log
+    }
+
+    private enum Item {
+        case through([UInt8])
+        case chunk(ChunkRecord)
+    }
+
+    public func run(inputs: [String], maxLineBytes: Int) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            var inFlight = 0
+            for path in inputs.isEmpty ? ["-"] : inputs {
+                var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
+                let source = reader.sourceName
+                while let item = try reader.next({ item throws -> Item in
+                    switch item {
+                    case let .record(record) where record.kind == .chunk:
+                        do {
+                            return .chunk(try ChunkRecord(record.bytes))
+                        } catch let error as JSONError {
+                            throw error.at(source, line: record.line)
+                        }
+                    case let .record(record): return .through(Array(record.bytes) + [0x0A])
+                    case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
+                    }
+                }) {
+                    switch item {
+                    case let .through(bytes):
+                        try output.write(bytes)
+                    case let .chunk(chunk):
+                        guard chunk.state == "built" || chunk.state == "compressed" else {
+                            try output.write(chunk.line)
+                            continue
+                        }
+                        tally.chunks += 1
+                        if let ready = try await resumeOrDescribe(chunk) {
+                            try output.write(ready)
+                            continue
+                        }
+                        if inFlight >= concurrency, let submitted = try await group.next() {
+                            count(submitted)
+                            inFlight -= 1
+                        }
+                        let (client, journal, output) = (client!, journal, output)
+                        group.addTask {
+                            // Written on as soon as it is done, whatever the others are doing.
+                            let (submitted, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
+                            try output.write(line)
+                            return submitted
+                        }
+                        inFlight += 1
+                    }
+                }
+            }
+            for try await submitted in group { count(submitted) }
+        }
+        let counters = client?.counters
+        try output.write(tally.record(requests: await counters?.requests ?? 0, throttled: await counters?.throttled ?? 0,
+                                      retries: await counters?.retries ?? 0, tokens: await client?.tokens.fetched ?? 0))
+    }
+
+    private func count(_ submitted: Bool) {
+        if submitted { tally.submitted += 1 } else { tally.failed += 1 }
+    }
+
+    /// A chunk the journal knows (re-emitted without a request), or a dry run's description; nil to upload.
+    private func resumeOrDescribe(_ chunk: ChunkRecord) async throws -> [UInt8]? {
+        let key = try UploadRun.idempotencyKey(chunk)
+        if let job = await journal?.job(for: key) {
+            tally.resumed += 1
+            tally.submitted += 1
+            return UploadRun.submitted(chunk, job: job, attempts: 0, key: key)
+        }
+        guard client != nil else {
+            let (body, gzip) = try chunk.payload()
+            log("dry run: POST /api/v2/contacts/import  seq \(chunk.seq), \(chunk.count) contacts, \(body.count) bytes\(gzip ? " gzip" : ""), Idempotency-Key \(key)")
+            tally.dryRun += 1
+            return chunk.line
+        }
+        return nil
+    }
+
+    /// The payload's sha256 (DESIGN §3): the chunk's `sha256` when cxv-gzip set it.
+    static func idempotencyKey(_ chunk: ChunkRecord) throws -> String {
+        if let sha = chunk.string("sha256") { return sha }
+        return try chunk.csv().withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
+    }
+
+    static func upload(_ chunk: ChunkRecord, client: ImportClient, journal: UploadJournal?) async throws -> (submitted: Bool, line: [UInt8]) {
+        let key = try idempotencyKey(chunk)
+        let (body, gzip) = try chunk.payload()
+        switch try await client.upload(body, gzip: gzip, idempotencyKey: key) {
+        case let .created(job, attempts):
+            try await journal?.record(.init(key: key, seq: chunk.seq, job: job))
+            return (true, submitted(chunk, job: job, attempts: attempts, key: key))
+        case let .refused(_, message, attempts):
+            return (false, failed(chunk, reason: "the import refused the chunk: \(message)", attempts: attempts))
+        case let .gaveUp(reason, attempts):
+            return (false, failed(chunk, reason: reason, attempts: attempts))
+        }
+    }
+
+    static func submitted(_ chunk: ChunkRecord, job: String, attempts: Int, key: String) -> [UInt8] {
+        var chunk = chunk
+        chunk.set("state", string: "submitted")
+        chunk.set("job") { w in
+            w.beginObject()
+            w.key("id"); w.string(job)
+            w.key("attempts"); w.int(attempts)
+            w.key("key"); w.string(key)
+            w.endObject()
+        }
+        return chunk.line
+    }
+
+    static func failed(_ chunk: ChunkRecord, reason: String, attempts: Int) -> [UInt8] {
+        var chunk = chunk
+        chunk.set("state", string: "failed")
+        chunk.set("errors") { w in
+            w.beginArray()
+            w.string(reason)
+            w.endArray()
+        }
+        chunk.set("upload_attempts", int: attempts)
+        return chunk.line
+    }
+}

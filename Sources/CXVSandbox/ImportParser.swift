@@ -1,0 +1,123 @@
+import CXVCore
+
+/// One data row of an upload, as the server stores it.
+public struct ImportRow: Sendable, Equatable {
+    public var phoneNumber: String
+    public var firstName: String
+    public var lastName: String
+    public var email: String
+
+    public init(phoneNumber: String, firstName: String, lastName: String, email: String) {
+        self.phoneNumber = phoneNumber
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+    }
+}
+
+/// A readable upload: the rows that can be stored, and a message per row that cannot.
+public struct ParsedImport: Sendable, Equatable {
+    public var rows: [ImportRow] = []
+    /// `row N: …`, N the 1-based data row (header not counted).
+    public var rowErrors: [String] = []
+    /// Data rows read, good and bad.
+    public var dataRows = 0
+}
+
+/// Why an upload was refused before any job was made.
+public enum ImportError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// 400: a body the server cannot read.
+    case unreadable(String)
+    /// 413: the body expands beyond what the server accepts.
+    case tooLarge(String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(message), let .tooLarge(message): return message
+        }
+    }
+}
+
+/// Reads an uploaded CSV the way the import API does: whole-body problems are
+/// errors (400), bad phone numbers are row errors the job reports.
+public enum ImportParser {
+    public static let requiredHeader = ["phone_number", "first_name", "last_name", "email"]
+
+    /// `body` as received; `gzip` when it came with `Content-Encoding: gzip`.
+    public static func parse(body: [UInt8], gzip: Bool, maxDecompressed: Int) throws(ImportError) -> ParsedImport {
+        var csv = body
+        if gzip {
+            let inflated = body.withUnsafeBytes { raw in
+                Result { () throws(GzipError) in try Gzip.decompress(raw, limit: maxDecompressed) }
+            }
+            switch inflated {
+            case let .success(bytes):
+                csv = bytes
+            // GzipError carries only its message; the limit's is the one that means "too large".
+            case let .failure(error) where error.description.hasPrefix("decompresses to more than"):
+                throw .tooLarge("the gzip body \(error.description)")
+            case let .failure(error):
+                throw .unreadable("Content-Encoding is gzip but the body is \(error.description)")
+            }
+        } else if body.starts(with: [0x1F, 0x8B]) {
+            throw .unreadable("the body looks gzip'd but came without Content-Encoding: gzip")
+        }
+        return try parseCSV(csv)
+    }
+
+    static func parseCSV(_ csv: [UInt8]) throws(ImportError) -> ParsedImport {
+        var reader = CSVReader(source: InputSource(name: "upload", bytes: csv))
+        var batch = RowBatch()
+        var result = ParsedImport()
+        var headerCount: Int?
+        while true {
+            batch.removeAll()
+            let more: Bool
+            do {
+                more = try reader.read(into: &batch, maxRows: 4096)
+            } catch {
+                throw .unreadable("the body could not be read: \(error)")  // in memory, so not expected
+            }
+            guard more else { break }
+            for row in batch.rows {
+                if let problem = row.problem {
+                    let place = headerCount == nil ? "header row" : "row \(result.dataRows + 1)"
+                    throw .unreadable("\(place): \(describe(problem))")
+                }
+                guard let expected = headerCount else {
+                    let header = batch.strings(of: row)
+                    guard Array(header.prefix(requiredHeader.count)) == requiredHeader else {
+                        throw .unreadable("the header row must start with \(requiredHeader.joined(separator: ",")); got \(header.joined(separator: ",").prefix(200))")
+                    }
+                    headerCount = header.count
+                    continue
+                }
+                result.dataRows += 1
+                guard row.fieldCount == expected else {
+                    throw .unreadable("row \(result.dataRows): \(row.fieldCount) fields where the header has \(expected)")
+                }
+                let phone = batch.fieldRange(row.firstField)
+                let valid = batch.storage.withUnsafeBytes { PhoneNormalizer.isE164(UnsafeRawBufferPointer(rebasing: $0[phone])) }
+                guard valid else {
+                    result.rowErrors.append("row \(result.dataRows): phone_number must be in E.164 format")
+                    continue
+                }
+                let fields = (0..<4).map { String(decoding: batch.storage[batch.fieldRange(row.firstField + $0)], as: UTF8.self) }
+                result.rows.append(ImportRow(phoneNumber: fields[0], firstName: fields[1], lastName: fields[2], email: fields[3]))
+            }
+        }
+        guard headerCount != nil else {
+            throw .unreadable("the body is empty: expected a header row \(requiredHeader.joined(separator: ","))")
+        }
+        return result
+    }
+
+    private static func describe(_ problem: CSVProblem) -> String {
+        switch problem {
+        case .unterminatedQuote: return "a quoted field is never closed"
+        case .textAfterQuote: return "text after a closing quote"
+        case let .tooLong(limit): return "longer than \(limit) bytes"
+        case let .notAnObject(message): return message
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Everything the sandbox is told on its command line, fixed for its lifetime.
+public struct SandboxConfig: Sendable {
+    public var host = "127.0.0.1"
+    /// 0 lets the OS pick; the bound port is reported through `onListening`.
+    public var port = 0
+    public var clientID = "cxv-demo"
+    public var clientSecret = "cxv-demo-secret"
+    public var tokenTTL: Duration = .seconds(3600)
+    /// The largest request body accepted, as sent (compressed when gzip'd).
+    public var maxBody = 10 << 20
+    /// How long a job takes from QUEUED to its terminal state; zero means at once.
+    public var jobTime: Duration = .seconds(2)
+    /// Jobs with bad rows complete with the good rows instead of failing whole.
+    public var partial = false
+    public var faults = FaultConfig()
+    /// A line per request on stderr.
+    public var verbose = false
+
+    public init() {}
+
+    /// A gzip body may expand to this much; beyond it the upload is refused as too large (a gzip bomb).
+    public var maxDecompressed: Int { min(max(maxBody, 1 << 20), Int.max / 64) * 64 }
+}
+
+/// The faults the sandbox injects into every route but /sandbox/*.
+public struct FaultConfig: Sendable {
+    /// Seeds the fault generators so a run can be replayed; nil draws a seed at random.
+    public var seed: UInt64?
+    /// At most this many requests are served in any rolling second; the rest get 429. Nil: no limit.
+    public var throttle: Int?
+    /// Probability of answering 503 instead of handling the request.
+    public var failRate = 0.0
+    /// Probability of handling a request and then closing the connection without answering.
+    public var dropRate = 0.0
+    /// Added before each request is handled.
+    public var latency: Duration = .zero
+    /// Probability that a job which would complete fails with a transient, row-less error.
+    public var jobFailRate = 0.0
+
+    public init() {}
+}

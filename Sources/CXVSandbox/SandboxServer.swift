@@ -1,0 +1,183 @@
+// Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser.
+import HTTPTypes
+import Hummingbird
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The request context: Hummingbird's, plus the connection, which a dropped request closes.
+public struct SandboxContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Closes the connection at once, without an answer.
+    let closeConnection: @Sendable () async -> Void
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        let channel = source.channel
+        closeConnection = { try? await channel.close() }
+    }
+}
+
+/// The HTTP face of the sandbox: routes, auth, body limits and fault injection over `SandboxState`.
+public enum SandboxServer {
+    /// The most a token request may send; a form of four fields is far smaller.
+    static let maxFormBody = 64 << 10
+
+    /// Serves until cancelled, or until SIGINT/SIGTERM when `handleSignals`.
+    /// `onListening` gets the bound address once the socket listens.
+    public static func run(_ state: SandboxState, handleSignals: Bool = true,
+                           onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void) async throws {
+        let config = state.config
+        var logger = Logger(label: "cxv-sandbox")
+        logger.logLevel = .critical  // quiet: --verbose has its own one-line request log
+        let app = Application(
+            router: router(config, state: state),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "cxv-sandbox"),
+            onServerRunning: { channel in
+                await onListening(config.host, channel.localAddress?.port ?? config.port)
+            },
+            logger: logger
+        )
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+
+    static func router(_ config: SandboxConfig, state: SandboxState) -> Router<SandboxContext> {
+        let router = Router(context: SandboxContext.self)
+        router.add(middleware: FaultMiddleware(config: config, state: state))
+
+        router.post("/oauth/token") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: maxFormBody)
+            return await state.token(form: FormBody(body.readableBytesView)).response
+        }
+
+        router.post("/api/v2/contacts/import") { request, _ -> Response in
+            if let refusal = await state.authorize(request.headers[.authorization]) { return refusal.response }
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > config.maxBody {
+                return tooLarge(config).response
+            }
+            let body: [UInt8]
+            do {
+                body = Array(try await request.body.collect(upTo: config.maxBody).readableBytesView)
+            } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+                return tooLarge(config).response
+            }
+            let key = request.headers[idempotencyKey]
+            if let replayed = await state.replay(idempotencyKey: key) { return replayed.response }
+            let encoding = (request.headers[.contentEncoding] ?? "identity").lowercased().trimmingSpaces()
+            guard encoding == "gzip" || encoding == "identity" else {
+                return APIResponse.error(415, "unsupported Content-Encoding \(encoding): send gzip or none").response
+            }
+            do {
+                let upload = try ImportParser.parse(body: body, gzip: encoding == "gzip", maxDecompressed: config.maxDecompressed)
+                return await state.createJob(upload, idempotencyKey: key).response
+            } catch let error as ImportError {
+                switch error {
+                case .unreadable: return APIResponse.error(400, error.description).response
+                case .tooLarge: return APIResponse.error(413, error.description).response
+                }
+            }
+        }
+
+        router.get("/api/v2/contacts/import/{jobId}") { request, context -> Response in
+            if let refusal = await state.authorize(request.headers[.authorization]) { return refusal.response }
+            return await state.jobStatus(try context.parameters.require("jobId")).response
+        }
+
+        router.get("/sandbox/stats") { _, _ -> Response in
+            await state.stats().response
+        }
+
+        router.get("/sandbox/contacts") { _, _ -> Response in
+            await state.contactsNDJSON().response
+        }
+        return router
+    }
+
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    static func tooLarge(_ config: SandboxConfig) -> APIResponse {
+        .error(413, "the body is larger than \(config.maxBody) bytes: send smaller chunks")
+    }
+}
+
+/// Latency, throttling, failures and drops for every route but /sandbox/*, then
+/// the count of each answer; with --verbose, a line per request on stderr.
+struct FaultMiddleware: RouterMiddleware {
+    typealias Context = SandboxContext
+    let config: SandboxConfig
+    let state: SandboxState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard !path.hasPrefix("/sandbox/") else {
+            let response = try await respond(request, context: context, next: next)
+            log(request, outcome: "\(response.status.code)")
+            return response
+        }
+        let endpoint = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "(no route)"  // Hummingbird's name for a miss
+        let route = "\(request.method) \(endpoint)"
+        if config.faults.latency > .zero { try await Task.sleep(for: config.faults.latency) }
+        let fault = await state.fault()
+        let response: Response
+        switch fault {
+        case .throttle:
+            response = APIResponse.throttled.response
+        case .unavailable:
+            response = APIResponse.unavailable.response
+        case .none:
+            response = try await respond(request, context: context, next: next)
+        case .drop:
+            // Read the whole body first, so the close is a clean FIN and not a reset
+            // for unread data; the request then takes effect and only its answer is lost.
+            var request = request
+            if (try? await request.collectBody(upTo: config.maxBody)) != nil {
+                _ = try await respond(request, context: context, next: next)
+            }
+            await state.record(route: route, outcome: "dropped")
+            log(request, outcome: "dropped")
+            await context.closeConnection()
+            return Response(status: .internalServerError)  // never written: the channel is closed
+        }
+        await state.record(route: route, outcome: "\(response.status.code)")
+        log(request, outcome: "\(response.status.code)\(fault == .none ? "" : " (injected)")")
+        return response
+    }
+
+    /// The handler's answer, or the refusal the router or Hummingbird threw instead.
+    private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own refusals (no route, a form body too large) in the API's {"error":…} shape.
+            let message = error.status == .notFound
+                ? "no route for \(request.method) \(request.uri.path)"
+                : error.status.reasonPhrase.lowercased()
+            return APIResponse.error(error.status.code, message).response
+        }
+    }
+
+    private func log(_ request: Request, outcome: String) {
+        guard config.verbose else { return }
+        let line = Array("cxv-sandbox: \(request.method) \(request.uri.path) → \(outcome)\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // one unbuffered write per line
+    }
+}
+
+extension APIResponse {
+    var response: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        for (name, value) in self.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return Response(status: .init(code: status), headers: headers,
+                        body: .init(byteBuffer: ByteBufferAllocator().buffer(bytes: body)))
+    }
+}

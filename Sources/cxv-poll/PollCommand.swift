@@ -1,0 +1,71 @@
+import ArgumentParser
+import CXVCLI
+import CXVCore
+import CXVNet
+import CXVNetCLI
+
+@main
+struct PollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cxv-poll",
+        abstract: "Follow submitted import jobs to the end.",
+        discussion: """
+        Every submitted chunk's job is polled at once, each from --interval doubling to \
+        --max-interval, until COMPLETED or FAILED. The chunk is written on as `completed` or \
+        `failed` with `records_processed`, `errors` and `retries`. Rows the server refused \
+        (`row N: …`) become `reject` records (stage import) naming the source line and the row; \
+        a FAILED chunk is uploaded again without them, and a FAILED job naming no row is \
+        uploaded again unchanged, each up to --retries times. Other records pass through.
+        Running it again on the same input resumes: it polls the same jobs.
+        """,
+        version: CXVVersion.current
+    )
+
+    @Option(help: ArgumentHelp("First wait before polling a job; doubles after each poll.", valueName: "duration"))
+    var interval = DurationOption(argument: "2s")!
+
+    @Option(help: ArgumentHelp("Longest wait between two polls of a job.", valueName: "duration"))
+    var maxInterval = DurationOption(argument: "30s")!
+
+    @Option(help: ArgumentHelp("Give up on a job not finished after this long.", valueName: "duration"))
+    var timeout = DurationOption(argument: "10m")!
+
+    @Option(help: ArgumentHelp("Upload a FAILED chunk again at most this many times.", valueName: "n"))
+    var retries = 3
+
+    @Option(help: ArgumentHelp("Requests in flight at most.", valueName: "n"))
+    var concurrency = 8
+
+    @OptionGroup var api: APIOptions
+    @OptionGroup var stream: StreamOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let diagnostics = Diagnostics(tool: "cxv-poll")
+        try await runAsyncStage("cxv-poll") { try await mapNetworkErrors {
+            let sink = try output.sink()
+            let session = try NetworkSession(options: api, concurrency: concurrency, warn: diagnostics.warn)
+            var settings = PollSettings()
+            settings.interval = interval.duration
+            settings.maxInterval = maxInterval.duration
+            settings.timeout = timeout.duration
+            settings.retries = retries
+            let run = PollRun(client: session.client, settings: settings, output: SharedOutput(sink),
+                              policy: InvalidLinePolicy(stage: "poll", skip: stream.skipInvalid))
+            do {
+                try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
+            } catch {
+                await session.shutdown()
+                throw error
+            }
+            await session.shutdown()
+            try sink.commit()
+            return .ok
+        } }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import CXVCLI
+import CXVCore
+import CXVSandbox
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@main
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cxv-sandbox",
+        abstract: "Serve a local, faithful implementation of the CXone contacts import API, with fault injection.",
+        discussion: """
+        The first line on stdout is `listening on http://HOST:PORT`, with the port actually bound. \
+        Routes: POST /oauth/token, POST /api/v2/contacts/import, GET /api/v2/contacts/import/{jobId}; \
+        GET /sandbox/stats and GET /sandbox/contacts (no auth, never faulted) show what was stored. \
+        A dropped request is handled, then its connection closed with no answer: the client reads end of \
+        stream before any response byte (curl: "Empty reply from server").
+        """,
+        version: CXVVersion.current
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 lets the OS pick one.")
+    var port = 0
+
+    @Option(help: "The client id the token endpoint accepts.")
+    var clientID = "cxv-demo"
+
+    @Option(help: ArgumentHelp("The client secret the token endpoint accepts (default: $CXONE_CLIENT_SECRET, else cxv-demo-secret).", valueName: "secret"))
+    var clientSecret: String?
+
+    @Option(help: ArgumentHelp("How long an issued token lasts.", valueName: "duration"))
+    var tokenTTL = DurationOption(argument: "3600s")!
+
+    @Option(help: ArgumentHelp("Refuse request bodies (as sent) larger than this many bytes with 413.", valueName: "bytes"))
+    var maxBody = 10 << 20
+
+    @Option(help: ArgumentHelp("How long a job takes to finish; 0 finishes it at once.", valueName: "duration"))
+    var jobTime = DurationOption(argument: "2s")!
+
+    @Flag(help: "Complete jobs with bad rows, storing the good ones, instead of failing them whole.")
+    var partial = false
+
+    @Option(help: ArgumentHelp("Seed the fault generators, so a run's faults can be replayed.", valueName: "n"))
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Answer 429 (Retry-After: 1) beyond this many requests in any rolling second.", valueName: "rps"))
+    var throttle: Int?
+
+    @Option(help: ArgumentHelp("Probability of answering 503 instead of handling a request.", valueName: "p"))
+    var failRate = 0.0
+
+    @Option(help: ArgumentHelp("Probability of handling a request, then closing its connection with no answer.", valueName: "p"))
+    var dropRate = 0.0
+
+    @Option(help: ArgumentHelp("Delay added to every request.", valueName: "duration"))
+    var latency = DurationOption(argument: "0")!
+
+    @Option(help: ArgumentHelp("Probability that a job which would complete fails with a transient error instead.", valueName: "p"))
+    var jobFailRate = 0.0
+
+    @Flag(help: "Log each request on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        guard tokenTTL.duration > .zero else { throw ValidationError("--token-ttl must be positive") }
+        if let throttle, throttle < 1 { throw ValidationError("--throttle must be at least 1 request a second") }
+        for (name, p) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--job-fail-rate", jobFailRate)] {
+            guard (0...1).contains(p) else { throw ValidationError("\(name) must be a probability between 0 and 1") }
+        }
+    }
+
+    func run() async throws {
+        var config = SandboxConfig()
+        config.host = host
+        config.port = port
+        config.clientID = clientID
+        config.clientSecret = clientSecret ?? getenv("CXONE_CLIENT_SECRET").map { String(cString: $0) } ?? "cxv-demo-secret"
+        config.tokenTTL = tokenTTL.duration
+        config.maxBody = maxBody
+        config.jobTime = jobTime.duration
+        config.partial = partial
+        config.verbose = verbose
+        config.faults.seed = seed
+        config.faults.throttle = throttle
+        config.faults.failRate = failRate
+        config.faults.dropRate = dropRate
+        config.faults.latency = latency.duration
+        config.faults.jobFailRate = jobFailRate
+        try await SandboxServer.run(SandboxState(config: config)) { host, port in
+            // The one line on stdout, flushed at once: scripts wait for it to learn the port.
+            print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            fflush(nil)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import CXVCLI
+import CXVCore
+import CXVNet
+import CXVNetCLI
+
+@main
+struct UploadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cxv-upload",
+        abstract: "Upload chunks to the CXone import API.",
+        discussion: """
+        Each built or compressed chunk is POSTed to /api/v2/contacts/import with an \
+        Idempotency-Key (the payload's sha256) and written on as `submitted` with its \
+        job id, or `failed` with the reason; up to --concurrency at once, halved while \
+        the server throttles. 429, 5xx and dropped connections are retried with backoff; \
+        400 and 413 are not. Other records pass through at once. The last record is a tally.
+
+        With --journal, every created job is recorded (flushed to disk) before the chunk \
+        is written on: a re-run with the same journal re-emits those jobs and uploads \
+        nothing twice.
+
+        Credentials: CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (or --client-secret-file). \
+        The token is cached under $XDG_CACHE_HOME/cxv/ and shared with cxv-poll.
+
+        Exit status: 0 when every chunk was submitted or written on as failed, 77 when \
+        the credentials are refused, 78 for missing configuration.
+        """,
+        version: CXVVersion.current
+    )
+
+    @Option(help: ArgumentHelp("Uploads in flight at most.", valueName: "n"))
+    var concurrency = 4
+
+    @Option(help: ArgumentHelp("Record created jobs here, and skip chunks it already holds.", valueName: "file"),
+            completion: .file())
+    var journal: String?
+
+    @Flag(help: "Describe the requests on stderr and send nothing.")
+    var dryRun = false
+
+    @OptionGroup var api: APIOptions
+    @OptionGroup var stream: StreamOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard api.maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+    }
+
+    func run() async throws {
+        let diagnostics = Diagnostics(tool: "cxv-upload")
+        try await runAsyncStage("cxv-upload") { try await mapNetworkErrors {
+            let sink = try output.sink()
+            let session = dryRun ? nil : try NetworkSession(options: api, concurrency: concurrency, warn: diagnostics.warn)
+            let run = UploadRun(client: session?.client, journal: try journal.map { try UploadJournal(path: $0) },
+                                concurrency: concurrency, output: SharedOutput(sink),
+                                policy: InvalidLinePolicy(stage: "upload", skip: stream.skipInvalid), log: diagnostics.warn)
+            do {
+                try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
+            } catch {
+                await session?.shutdown()
+                throw error
+            }
+            await session?.shutdown()
+            try sink.commit()
+            return .ok
+        } }
+    }
+}
