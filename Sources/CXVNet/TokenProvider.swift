@@ -23,6 +23,13 @@ public actor TokenProvider {
         public var value: String
         /// Seconds since 1970.
         public var expiresAt: Double
+        /// What the server granted, in seconds.
+        public var lifetime: Double = 3600
+
+        /// Still good for the refresh margin: 60 s, or half the lifetime of a short-lived token.
+        func isFresh(at now: Double) -> Bool {
+            expiresAt - min(TokenProvider.margin, lifetime / 2) > now
+        }
     }
 
     private let config: APIConfig
@@ -46,10 +53,10 @@ public actor TokenProvider {
         self.now = now
     }
 
-    /// A token good for at least `margin` more seconds.
+    /// A token good for at least `margin` more seconds (half its lifetime, if shorter).
     public func token() async throws -> String {
-        if let current, current.expiresAt - TokenProvider.margin > now() { return current.value }
-        if let cached = cache?.load(), cached.expiresAt - TokenProvider.margin > now() {
+        if let current, current.isFresh(at: now()) { return current.value }
+        if let cached = cache?.load(), cached.isFresh(at: now()) {
             current = cached
             return cached.value
         }
@@ -114,7 +121,7 @@ public actor TokenProvider {
             throw TokenError.unavailable("the token endpoint's answer has no access_token")
         }
         let lifetime = members.first { $0.0 == "expires_in" }.flatMap { Double($0.1.numberText ?? "") } ?? 3600
-        return Token(value: value, expiresAt: now() + lifetime)
+        return Token(value: value, expiresAt: now() + lifetime, lifetime: lifetime)
     }
 }
 

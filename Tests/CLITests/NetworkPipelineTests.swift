@@ -1,0 +1,139 @@
+import Foundation
+import XCTest
+
+/// The six stages against cxv-sandbox on loopback: every contact lands exactly
+/// once or comes back with a reason, whatever faults the server injects.
+final class NetworkPipelineTests: XCTestCase {
+    var dir: URL!
+    var sandbox: Process?
+    var url = ""
+
+    override func setUpWithError() throws {
+        dir = try Pipeline.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        sandbox?.terminate()
+        sandbox?.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// Starts cxv-sandbox on 127.0.0.1, port chosen by the OS, and reads its address back.
+    func startSandbox(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = Pipeline.binDirectory.appendingPathComponent("cxv-sandbox")
+        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        sandbox = process
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            guard !byte.isEmpty else { return XCTFail("cxv-sandbox ended before saying where it listens") }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(text.hasPrefix("listening on http://127.0.0.1:"), text)
+        url = String(text.dropFirst("listening on ".count))
+    }
+
+    /// The environment of the network stages: credentials, and a token cache of this test's own.
+    var env: String {
+        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache'; "
+    }
+
+    func stats() throws -> [String: Any] {
+        let r = try Pipeline.sh("curl -s \(url)/sandbox/stats")
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+    }
+
+    func report(_ r: Pipeline.Result) throws -> [String: Int] {
+        let report = try XCTUnwrap(r.records.first, r.stderr)
+        return try XCTUnwrap(report["accounting"] as? [String: Int], r.text)
+    }
+
+    /// Runs the full pipeline on the messy sample and checks the books and the server agree.
+    func runSample(upload: String = "", poll: String = "--interval 0.05", file: String = "out.ndjson") throws -> [String: Int] {
+        let r = try Pipeline.sh(env + """
+            cxv-validate --region US --dedupe '\(Pipeline.sample)' | cxv-chunk --size 250 | cxv-gzip \
+            | cxv-upload --base-url \(url) --journal journal.ndjson \(upload) \
+            | cxv-poll --base-url \(url) \(poll) > \(file); cxv-report --format json < \(file)
+            """, in: dir)
+        XCTAssertEqual(r.status, 1, "finished with the sample's rejects: \(r.stderr)")
+        let accounting = try report(r)
+        XCTAssertEqual(accounting["read"], 3500)
+        XCTAssertEqual(accounting["unaccounted"], 0)
+        XCTAssertEqual(accounting["imported"], 2675)
+        XCTAssertEqual(accounting["failed"], 0)
+        let stats = try stats()
+        XCTAssertEqual(stats["contactsStored"] as? Int, 2675, "stored = imported")
+        XCTAssertEqual(stats["distinctPhoneNumbers"] as? Int, 2675, "no phone stored twice")
+        return accounting
+    }
+
+    func testCleanRunCostsOneTokenAndStoresEveryContactOnce() throws {
+        try startSandbox(["--job-time", "0.1"])
+        _ = try runSample()
+        XCTAssertEqual(try stats()["tokensIssued"] as? Int, 1, "upload and poll share one token")
+    }
+
+    func testFaultsLoseNothing() throws {
+        try startSandbox(["--job-time", "0.2", "--seed", "7", "--throttle", "20", "--fail-rate", "0.1",
+                          "--drop-rate", "0.05", "--token-ttl", "2s", "--job-fail-rate", "0.2"])
+        _ = try runSample()
+        let jobs = try XCTUnwrap(try stats()["jobs"] as? [String: Int])
+        XCTAssertGreaterThan(jobs["FAILED"] ?? 0, 0, "the seed makes some jobs fail and cxv-poll send them again")
+    }
+
+    func testSecondRunWithTheSameJournalUploadsNothing() throws {
+        try startSandbox(["--job-time", "0"])
+        _ = try runSample()
+        let before = try stats()["requests"] as? [String: [String: Int]]
+        let r = try Pipeline.sh(env + """
+            cxv-validate --region US --dedupe '\(Pipeline.sample)' | cxv-chunk --size 250 | cxv-gzip \
+            | cxv-upload --base-url \(url) --journal journal.ndjson | grep '"stage":"upload"'
+            """, in: dir)
+        XCTAssertEqual(r.records.first?["resumed"] as? Int, 11)
+        XCTAssertEqual(r.records.first?["requests"] as? Int, 0)
+        XCTAssertEqual((try stats()["requests"] as? [String: [String: Int]])?["POST /api/v2/contacts/import"],
+                       before?["POST /api/v2/contacts/import"])
+    }
+
+    /// Contacts that skipped cxv-validate, three with numbers the server refuses.
+    func writeUnvalidatedContacts() throws -> String {
+        var lines: [String] = []
+        for i in 0..<20 {
+            let phone = [4, 9, 17].contains(i) ? "555-01\(i)" : "+1303555\(String(format: "%04d", i))"
+            lines.append(#"{"kind":"contact","line":\#(i + 2),"phone_number":"\#(phone)","first_name":"F\#(i)","last_name":"L"}"#)
+        }
+        lines.append(#"{"kind":"tally","stage":"validate","read":20,"contacts":20,"rejects":0}"#)
+        let path = dir.appendingPathComponent("contacts.ndjson").path
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testRowsTheServerRefusesComeBackWithTheirSourceLines() throws {
+        for partial in [false, true] {
+            try startSandbox(["--job-time", "0"] + (partial ? ["--partial"] : []))
+            let contacts = try writeUnvalidatedContacts()
+            let r = try Pipeline.sh(env + """
+                cxv-chunk --size 8 < '\(contacts)' | cxv-gzip | cxv-upload --base-url \(url) \
+                | cxv-poll --base-url \(url) --interval 0.05 > out.ndjson; cxv-report --format json < out.ndjson
+                """, in: dir)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            let accounting = try report(r)
+            XCTAssertEqual(accounting["imported"], 17, "partial: \(partial)")
+            XCTAssertEqual(accounting["rejected_import"], 3)
+            XCTAssertEqual(accounting["unaccounted"], 0)
+            let out = try Pipeline.sh("cat out.ndjson", in: dir)
+            let rejects = out.records.filter { $0["kind"] as? String == "reject" }
+            XCTAssertEqual(rejects.compactMap { $0["line"] as? Int }.sorted(), [6, 11, 19])
+            XCTAssertEqual(rejects.compactMap { ($0["record"] as? [String: String])?["first_name"] }.sorted(), ["F17", "F4", "F9"])
+            XCTAssertEqual(try stats()["contactsStored"] as? Int, 17)
+            sandbox?.terminate()
+            sandbox?.waitUntilExit()
+        }
+    }
+}
