@@ -179,6 +179,19 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(r.text.contains("Chunk 2 failed: boom"), r.text)
     }
 
+    func testImportRejectsAreCarvedOutOfTheirOwnChunk() throws {
+        let importReject = { (seq: Int) in
+            #"{"kind":"reject","stage":"import","line":9,"seq":\#(seq),"errors":[{"field":"","code":"refused_by_server","message":"row 1: bad"}],"record":{}}"#
+        }
+        let r = try report(rejects + [validate, chunkTally, importReject(1), importReject(2),
+            #"{"kind":"tally","stage":"upload","chunks":2}"#, #"{"kind":"tally","stage":"poll","chunks":2}"#,
+            #"{"kind":"chunk","state":"completed","seq":1,"count":4}"#,
+            #"{"kind":"chunk","state":"failed","seq":2,"count":3,"errors":["still FAILED"]}"#])
+        XCTAssertEqual(r.imported, 3, "4 in chunk 1 less its reject")
+        XCTAssertEqual(r.inFailedChunks, 2, "3 in chunk 2 less its reject, which is counted as rejected")
+        XCTAssertEqual(r.unaccounted, 0)
+    }
+
     func testLostContactsAreUnaccounted() throws {
         let r = try report(rejects + [validate, chunkTally, #"{"kind":"chunk","state":"built","seq":1,"count":4}"#])
         XCTAssertEqual(r.unaccounted, 3)

@@ -29,11 +29,26 @@ public struct Report: Sendable {
     public init() {}
 
     public var read: Int { tallies["validate"]?["read"] ?? 0 }
-    public var imported: Int { max(0, rows.completed - (rejectsByStage["import"] ?? 0)) }
+    /// Import rejects by the `seq` of their chunk: they are carved out of that chunk's count.
+    public var importRejectsBySeq: [Int: Int] = [:]
+    /// The seq of every failed chunk, to tell which import rejects belong to one.
+    public var failedSeqs: Set<Int> = []
+
+    /// Import rejects of chunks that ended failed: already rejected, so not also "in failed chunks".
+    private var importRejectsInFailedChunks: Int {
+        failedSeqs.reduce(0) { $0 + (importRejectsBySeq[$1] ?? 0) }
+    }
+
+    public var imported: Int {
+        max(0, rows.completed - ((rejectsByStage["import"] ?? 0) - importRejectsInFailedChunks))
+    }
+
+    /// Contacts in failed chunks that were not rejected on their own.
+    public var inFailedChunks: Int { max(0, rows.failed - importRejectsInFailedChunks) }
     public var notSubmitted: Int { rows.built + rows.compressed + unchunkedContacts }
     public var rejected: Int { rejectsByStage.values.reduce(0, +) }
     public var unaccounted: Int {
-        read - imported - rejected - rows.failed - notSubmitted - rows.submitted
+        read - imported - rejected - inFailedChunks - notSubmitted - rows.submitted
     }
 
     /// The stages that ran but wrote no tally: each died before its input ended.
@@ -76,6 +91,6 @@ public struct Report: Sendable {
         if !missingTallies.isEmpty || unaccounted != 0 || stageChecks.contains(where: { !$0.ok }) || read == 0 && tallies.isEmpty {
             return .dataError
         }
-        return rejected > 0 || rows.failed > 0 || invalidLines > 0 ? .someRejected : .ok
+        return rejected > 0 || chunks.failed > 0 || invalidLines > 0 ? .someRejected : .ok
     }
 }

@@ -58,7 +58,7 @@ public struct ReportBuilder {
     }
 
     private mutating func addReject(_ scanner: inout JSONScanner) throws {
-        var stage = "", line = 0, file: String?, raw: String?
+        var stage = "", line = 0, file: String?, raw: String?, seq: Int?
         var codes: [String] = [], messages: [String] = []
         var record: [(String, String)] = []
         var isInvalidLine = false
@@ -68,6 +68,7 @@ public struct ReportBuilder {
             case "line": line = try s.readInt()
             case "input_line": isInvalidLine = true; try s.skipValue(depth: 1)
             case "file": file = try s.readString()
+            case "seq": seq = try s.readInt()
             case "raw": raw = try s.readString()
             case "errors":
                 try s.readArray { (s) throws(JSONError) in
@@ -93,6 +94,7 @@ public struct ReportBuilder {
         }
         report.stagesSeen.insert(stage)
         report.rejectsByStage[stage, default: 0] += 1
+        if stage == "import", let seq { report.importRejectsBySeq[seq, default: 0] += 1 }
         for code in Set(codes) {
             var entry = report.rejectCodes["\(stage) \(code)"] ?? (0, [])
             entry.count += 1
@@ -138,6 +140,7 @@ public struct ReportBuilder {
             report.stagesSeen.formUnion(["chunk", "upload", "poll"])
         case "failed":
             report.chunks.failed += 1; report.rows.failed += count
+            report.failedSeqs.insert(seq)
             report.stagesSeen.insert("chunk")
             report.chunkErrors.append("Chunk \(seq) failed: \(errors.isEmpty ? "no reason given" : errors.joined(separator: "; "))")
         default:

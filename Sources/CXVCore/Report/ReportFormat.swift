@@ -27,7 +27,7 @@ extension Report {
         for stage in ["validate", "chunk", "import"] {
             lines.append(Report.pad("rejected at \(stage)", rejectsByStage[stage] ?? 0))
         }
-        lines.append(Report.pad("in failed chunks", rows.failed))
+        lines.append(Report.pad("in failed chunks", inFailedChunks))
         if rows.submitted > 0 { lines.append(Report.pad("submitted, not polled", rows.submitted)) }
         lines.append(Report.pad("not submitted", notSubmitted))
         lines.append(Report.pad("unaccounted", unaccounted))
@@ -51,8 +51,8 @@ extension Report {
         if read == 0 && tallies.isEmpty { return "FAILED: the stream is empty: no stage wrote anything." }
         if unaccounted != 0 { return "FAILED: \(unaccounted) contact(s) unaccounted for." }
         if let bad = stageChecks.first(where: { !$0.ok }) { return "FAILED: \(bad.stage)'s totals do not balance: \(bad.detail)." }
-        if rejected > 0 || rows.failed > 0 {
-            return "OK with rejects: every contact is accounted for; \(rejected) rejected, \(rows.failed) in failed chunks."
+        if rejected > 0 || chunks.failed > 0 {
+            return "OK with rejects: every contact is accounted for; \(rejected) rejected, \(inFailedChunks) in failed chunks."
         }
         return "OK: every contact is accounted for."
     }
@@ -78,7 +78,7 @@ extension Report {
                                  ("rejected_validate", rejectsByStage["validate"] ?? 0),
                                  ("rejected_chunk", rejectsByStage["chunk"] ?? 0),
                                  ("rejected_import", rejectsByStage["import"] ?? 0),
-                                 ("failed", rows.failed), ("submitted", rows.submitted),
+                                 ("failed", inFailedChunks), ("submitted", rows.submitted),
                                  ("not_submitted", notSubmitted), ("unaccounted", unaccounted)])
         let stages: [JSONValue] = stageChecks.map {
             .object([("stage", .string($0.stage)), ("ok", .bool($0.ok)), ("detail", .string($0.detail))])
