@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import CMalloc
 import CXVCore
 #if canImport(Glibc)
@@ -70,13 +71,30 @@ public func runStage(_ tool: String, _ body: () throws -> ExitStatus) throws {
     if status != .ok { throw ExitCode(status.rawValue) }
 }
 
-/// `runStage` for the network stages, whose work is async.
-public func runAsyncStage(_ tool: String, _ body: () async throws -> ExitStatus) async throws {
+/// `runStage` for the network stages, whose work is async and which stop cleanly
+/// on SIGINT or SIGTERM: `body` gets the request to watch, and a stage that
+/// stopped exits 130 or 143. A second signal ends the process at once.
+public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> ExitStatus) async throws {
     signal(SIGPIPE, SIG_IGN)
     tuneAllocator()
+    let stop = StopRequest()
+    let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+        signal(number, SIG_IGN)  // delivered to the source below instead
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            stop.request(number)
+            signal(number, SIG_DFL)
+            Diagnostics(tool: tool).warn("stopping: no more chunks are taken; waiting for the ones in flight (signal again to quit now)")
+        }
+        source.resume()
+        return source
+    }
+    defer { sources.forEach { $0.cancel() } }
     let status: ExitStatus
     do {
-        status = try await body()
+        status = try await body(stop)
+    } catch let stopped as Stopped {
+        throw ExitCode(128 + stopped.signal)
     } catch is OutputClosed {
         status = .ok
     } catch let error as CXVError {

@@ -17,9 +17,11 @@ public struct PollSettings: Sendable {
 public struct PollTally: Sendable {
     public var chunks = 0, completed = 0, failed = 0, rejects = 0, retries = 0
 
-    func record(requests: Int, throttled: Int, tokens: Int) -> [UInt8] {
+    func record(requests: Int, throttled: Int, requestRetries: Int, tokens: Int, elapsed: Duration) -> [UInt8] {
         tallyRecord(stage: "poll", ["chunks": chunks, "completed": completed, "failed": failed, "rejects": rejects,
-                                    "retries": retries, "requests": requests, "throttled": throttled, "tokens": tokens])
+                                    "retries": retries, "requests": requests, "throttled": throttled,
+                                    "request_retries": requestRetries, "tokens": tokens,
+                                    "elapsed_ms": Int(elapsed.milliseconds)])
     }
 }
 
@@ -62,12 +64,15 @@ public final class PollRun {
         case chunk(ChunkRecord)
     }
 
-    public func run(inputs: [String], maxLineBytes: Int) async throws {
+    /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
+    /// is settled and written, no tally is written, and `Stopped` is thrown.
+    public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
+        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for path in inputs.isEmpty ? ["-"] : inputs {
                 var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
                 let source = reader.sourceName
-                while let item = try reader.next({ item throws -> Item in
+                while stop.requested == nil, let item = try reader.next({ item throws -> Item in
                     switch item {
                     case let .record(record) where record.kind == .chunk:
                         do {
@@ -104,8 +109,10 @@ public final class PollRun {
             }
             try await group.waitForAll()
         }
+        if let signal = stop.requested { throw Stopped(signal: signal) }
         try output.write(tally.record(requests: await client.counters.requests, throttled: await client.counters.throttled,
-                                      tokens: await client.tokens.fetched))
+                                      requestRetries: await client.counters.retries, tokens: await client.tokens.fetched,
+                                      elapsed: ContinuousClock.now - started))
     }
 
     /// Follows one chunk's job (and the jobs that replace it) to the end.

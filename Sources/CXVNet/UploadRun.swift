@@ -5,10 +5,10 @@ import Foundation
 public struct UploadTally: Sendable {
     public var chunks = 0, submitted = 0, failed = 0, resumed = 0, dryRun = 0
 
-    func record(requests: Int, throttled: Int, retries: Int, tokens: Int) -> [UInt8] {
+    func record(requests: Int, throttled: Int, retries: Int, tokens: Int, elapsed: Duration) -> [UInt8] {
         tallyRecord(stage: "upload", ["chunks": chunks, "submitted": submitted, "failed": failed, "resumed": resumed,
                                       "dry_run": dryRun, "requests": requests, "throttled": throttled,
-                                      "retries": retries, "tokens": tokens])
+                                      "retries": retries, "tokens": tokens, "elapsed_ms": Int(elapsed.milliseconds)])
     }
 }
 
@@ -40,13 +40,16 @@ public final class UploadRun {
         case chunk(ChunkRecord)
     }
 
-    public func run(inputs: [String], maxLineBytes: Int) async throws {
+    /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
+    /// is settled and written, no tally is written, and `Stopped` is thrown.
+    public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
+        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Bool.self) { group in
             var inFlight = 0
             for path in inputs.isEmpty ? ["-"] : inputs {
                 var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
                 let source = reader.sourceName
-                while let item = try reader.next({ item throws -> Item in
+                while stop.requested == nil, let item = try reader.next({ item throws -> Item in
                     switch item {
                     case let .record(record) where record.kind == .chunk:
                         do {
@@ -88,9 +91,11 @@ public final class UploadRun {
             }
             for try await submitted in group { count(submitted) }
         }
+        if let signal = stop.requested { throw Stopped(signal: signal) }
         let counters = client?.counters
         try output.write(tally.record(requests: await counters?.requests ?? 0, throttled: await counters?.throttled ?? 0,
-                                      retries: await counters?.retries ?? 0, tokens: await client?.tokens.fetched ?? 0))
+                                      retries: await counters?.retries ?? 0, tokens: await client?.tokens.fetched ?? 0,
+                                      elapsed: ContinuousClock.now - started))
     }
 
     private func count(_ submitted: Bool) {

@@ -47,7 +47,7 @@ struct PollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let diagnostics = Diagnostics(tool: "cxv-poll")
-        try await runAsyncStage("cxv-poll") { try await mapNetworkErrors {
+        try await runAsyncStage("cxv-poll") { stop in try await mapNetworkErrors {
             let sink = try output.sink()
             let session = try NetworkSession(options: api, concurrency: concurrency, warn: diagnostics.warn)
             var settings = PollSettings()
@@ -58,7 +58,7 @@ struct PollCommand: AsyncParsableCommand {
             let run = PollRun(client: session.client, settings: settings, output: SharedOutput(sink),
                               policy: InvalidLinePolicy(stage: "poll", skip: stream.skipInvalid))
             do {
-                try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
+                try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
             } catch {
                 await session.shutdown()
                 throw error

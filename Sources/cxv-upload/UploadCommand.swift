@@ -50,14 +50,14 @@ struct UploadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let diagnostics = Diagnostics(tool: "cxv-upload")
-        try await runAsyncStage("cxv-upload") { try await mapNetworkErrors {
+        try await runAsyncStage("cxv-upload") { stop in try await mapNetworkErrors {
             let sink = try output.sink()
             let session = dryRun ? nil : try NetworkSession(options: api, concurrency: concurrency, warn: diagnostics.warn)
             let run = UploadRun(client: session?.client, journal: try journal.map { try UploadJournal(path: $0) },
                                 concurrency: concurrency, output: SharedOutput(sink),
                                 policy: InvalidLinePolicy(stage: "upload", skip: stream.skipInvalid), log: diagnostics.warn)
             do {
-                try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
+                try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
             } catch {
                 await session?.shutdown()
                 throw error

@@ -54,8 +54,14 @@ final class NetworkPipelineTests: XCTestCase {
         return try XCTUnwrap(report["accounting"] as? [String: Int], r.text)
     }
 
+    /// The network figures of a JSON report.
+    func network(_ r: Pipeline.Result) throws -> [String: Int] {
+        try XCTUnwrap(r.records.first?["network"] as? [String: Int], r.text)
+    }
+
     /// Runs the full pipeline on the messy sample and checks the books and the server agree.
-    func runSample(upload: String = "", poll: String = "--interval 0.05", file: String = "out.ndjson") throws -> [String: Int] {
+    @discardableResult
+    func runSample(upload: String = "", poll: String = "--interval 0.05", file: String = "out.ndjson") throws -> Pipeline.Result {
         let r = try Pipeline.sh(env + """
             cxv-validate --region US --dedupe '\(Pipeline.sample)' | cxv-chunk --size 250 | cxv-gzip \
             | cxv-upload --base-url \(url) --journal journal.ndjson \(upload) \
@@ -70,26 +76,74 @@ final class NetworkPipelineTests: XCTestCase {
         let stats = try stats()
         XCTAssertEqual(stats["contactsStored"] as? Int, 2675, "stored = imported")
         XCTAssertEqual(stats["distinctPhoneNumbers"] as? Int, 2675, "no phone stored twice")
-        return accounting
+        return r
     }
 
     func testCleanRunCostsOneTokenAndStoresEveryContactOnce() throws {
         try startSandbox(["--job-time", "0.1"])
-        _ = try runSample()
+        let r = try runSample()
         XCTAssertEqual(try stats()["tokensIssued"] as? Int, 1, "upload and poll share one token")
+        XCTAssertEqual(try network(r)["tokens"], 1, "the report counts the token requests")
+        XCTAssertEqual(try network(r)["throttled"], 0)
     }
 
     func testFaultsLoseNothing() throws {
         try startSandbox(["--job-time", "0.2", "--seed", "7", "--throttle", "20", "--fail-rate", "0.1",
                           "--drop-rate", "0.05", "--token-ttl", "2s", "--job-fail-rate", "0.2"])
-        _ = try runSample()
+        try runSample()
         let jobs = try XCTUnwrap(try stats()["jobs"] as? [String: Int])
         XCTAssertGreaterThan(jobs["FAILED"] ?? 0, 0, "the seed makes some jobs fail and cxv-poll send them again")
     }
 
+    /// One fault at a time, each strong enough to matter, each losing nothing.
+    func testEachFaultAlone() throws {
+        let faults: [(String, [String])] = [
+            ("429 storm", ["--throttle", "4"]),
+            ("503s", ["--fail-rate", "0.3"]),
+            ("dropped connections", ["--drop-rate", "0.2"]),
+            ("2-second tokens", ["--token-ttl", "2s", "--job-time", "1"]),
+            ("transient job failures", ["--job-fail-rate", "0.5"]),
+        ]
+        for (name, arguments) in faults {
+            try startSandbox(["--seed", "3", "--job-time", "0.1"] + arguments)
+            let r = try runSample(upload: "--journal journal-\(faults.firstIndex { $0.0 == name }!).ndjson")
+            if name == "429 storm" { XCTAssertGreaterThan(try network(r)["throttled"] ?? 0, 0, name) }
+            if name == "2-second tokens" { XCTAssertGreaterThan(try stats()["tokensIssued"] as? Int ?? 0, 1, name) }
+            sandbox?.terminate()
+            sandbox?.waitUntilExit()
+            sandbox = nil
+        }
+    }
+
+    func testSIGINTSettlesWhatIsInFlightAndTheJournalResumes() throws {
+        try startSandbox(["--job-time", "0", "--latency", "300ms"])
+        let prepared = try Pipeline.sh("cxv-validate --region US '\(Pipeline.sample)' | cxv-chunk --size 100 | cxv-gzip > chunks.ndjson", in: dir)
+        XCTAssertEqual(prepared.status, 1)
+        let chunks = try Pipeline.sh("cat chunks.ndjson", in: dir).records.filter { $0["kind"] as? String == "chunk" }.count
+        let r = try Pipeline.sh(env + """
+            cxv-upload --base-url \(url) --journal journal.ndjson --concurrency 2 < chunks.ndjson > first.ndjson 2> first.err &
+            pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo "status $?"
+            """, in: dir)
+        XCTAssertEqual(r.text, "status 130\n")
+        let first = try Pipeline.sh("cat first.ndjson", in: dir).records
+        let submitted = first.filter { $0["state"] as? String == "submitted" }.count
+        XCTAssertGreaterThan(submitted, 0)
+        XCTAssertLessThan(submitted, chunks, "stopped before the end")
+        XCTAssertFalse(first.contains { $0["kind"] as? String == "tally" && $0["stage"] as? String == "upload" },
+                       "a stage that stopped writes no tally")
+        let journal = try Pipeline.sh("wc -l < journal.ndjson", in: dir)
+        XCTAssertEqual(Int(journal.text.trimmingCharacters(in: .whitespacesAndNewlines)), submitted, "journal = what was written on")
+        // The same upload again with the journal: the stopped run's jobs come back, the rest go up.
+        let again = try Pipeline.sh(env + "cxv-upload --base-url \(url) --journal journal.ndjson < chunks.ndjson | grep '\"stage\":\"upload\"'", in: dir)
+        XCTAssertEqual(again.records.first?["resumed"] as? Int, submitted)
+        let stats = try stats()
+        XCTAssertEqual((stats["requests"] as? [String: [String: Int]])?["POST /api/v2/contacts/import"]?["201"], chunks,
+                       "every chunk created once: the stopped run's from the journal, not again")
+    }
+
     func testSecondRunWithTheSameJournalUploadsNothing() throws {
         try startSandbox(["--job-time", "0"])
-        _ = try runSample()
+        try runSample()
         let before = try stats()["requests"] as? [String: [String: Int]]
         let r = try Pipeline.sh(env + """
             cxv-validate --region US --dedupe '\(Pipeline.sample)' | cxv-chunk --size 250 | cxv-gzip \

@@ -29,6 +29,23 @@ public struct Report: Sendable {
     public init() {}
 
     public var read: Int { tallies["validate"]?["read"] ?? 0 }
+
+    /// A figure the network stages tally, summed over upload and poll.
+    public func network(_ key: String) -> Int {
+        (tallies["upload"]?[key] ?? 0) + (tallies["poll"]?[key] ?? 0)
+    }
+
+    /// The network stages run side by side: the longer one is the run's time on the network.
+    public var elapsedMilliseconds: Int {
+        max(tallies["upload"]?["elapsed_ms"] ?? 0, tallies["poll"]?["elapsed_ms"] ?? 0)
+    }
+
+    /// Requests sent again (upload's and poll's); chunk re-uploads are `retries`.
+    public var requestRetries: Int {
+        (tallies["upload"]?["retries"] ?? 0) + (tallies["poll"]?["request_retries"] ?? 0)
+    }
+
+    public var ranNetwork: Bool { tallies["upload"] != nil || tallies["poll"] != nil }
     /// Import rejects by the `seq` of their chunk: they are carved out of that chunk's count.
     public var importRejectsBySeq: [Int: Int] = [:]
     /// The seq of every failed chunk, to tell which import rejects belong to one.

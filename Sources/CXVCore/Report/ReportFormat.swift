@@ -1,3 +1,5 @@
+import Foundation
+
 extension Report {
     private static func pad(_ label: String, _ value: Int) -> String {
         let number = String(value)
@@ -15,6 +17,12 @@ extension Report {
             lines.append("Not Submitted Chunks: \(chunks.built + chunks.compressed) (no upload stage ran: a dry run)")
         }
         lines.append("Records Processed: \(recordsProcessed)")
+        if ranNetwork {
+            lines.append("Requests: \(network("requests")) (\(network("throttled")) throttled with 429, \(requestRetries) retried)")
+            lines.append("Chunk Retries: \(retries) (uploaded again after FAILED)")
+            lines.append("Token Requests: \(network("tokens"))")
+            lines.append("Elapsed: \(String(format: "%.1f", Double(elapsedMilliseconds) / 1000)) s")
+        }
         let errors = errorLines
         if !errors.isEmpty {
             lines.append("Errors:")
@@ -92,6 +100,9 @@ extension Report {
         members.append(("chunks", chunkCounts))
         members.append(("records_processed", .number(String(recordsProcessed))))
         members.append(("retries", .number(String(retries))))
+        members.append(("network", object([("requests", network("requests")), ("throttled", network("throttled")),
+                                           ("request_retries", requestRetries),
+                                           ("tokens", network("tokens")), ("elapsed_ms", elapsedMilliseconds)])))
         members.append(("accounting", accounting))
         members.append(("stages", .array(stages)))
         members.append(("missing_tallies", .array(missingTallies.map { JSONValue.string($0) })))
