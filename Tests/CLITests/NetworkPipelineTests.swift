@@ -155,6 +155,34 @@ final class NetworkPipelineTests: XCTestCase {
                        before?["POST /api/v2/contacts/import"])
     }
 
+    func testA401RefreshesTheTokenOnceAndDryRunSendsNothing() throws {
+        try startSandbox(["--job-time", "0"])
+        try runSample()
+        // The cached token goes stale behind cxv's back (a server restart would do that).
+        let cache = try Pipeline.sh("ls cache/cxv/", in: dir).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let path = dir.appendingPathComponent("cache/cxv/\(cache)")
+        var token = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any])
+        token["value"] = "revoked"
+        try JSONSerialization.data(withJSONObject: token).write(to: path)
+        let r = try Pipeline.sh(env + """
+            cxv-validate --region US '\(Pipeline.sample)' | cxv-chunk --size 2000 | cxv-gzip | cxv-upload --concurrency 1 --base-url \(url) \
+            | grep -c '"state":"submitted"'
+            """, in: dir)
+        XCTAssertEqual(r.text, "2\n", r.stderr)
+        let stats = try stats()
+        XCTAssertEqual(stats["tokensIssued"] as? Int, 2, "one refresh after the 401")
+        XCTAssertEqual((stats["requests"] as? [String: [String: Int]])?["POST /api/v2/contacts/import"]?["401"], 1)
+
+        let dry = try Pipeline.sh(env + """
+            cxv-validate --region US '\(Pipeline.sample)' | cxv-chunk --size 2000 | cxv-gzip | cxv-upload --dry-run \
+            | cxv-report --format json
+            """, in: dir)
+        XCTAssertTrue(dry.stderr.contains("dry run: POST /api/v2/contacts/import"), dry.stderr)
+        XCTAssertEqual((dry.records.first?["accounting"] as? [String: Int])?["not_submitted"], 2966)
+        XCTAssertEqual((try self.stats()["requests"] as? [String: [String: Int]])?["POST /api/v2/contacts/import"]?["201"],
+                       (stats["requests"] as? [String: [String: Int]])?["POST /api/v2/contacts/import"]?["201"], "nothing sent")
+    }
+
     /// Contacts that skipped cxv-validate, three with numbers the server refuses.
     func writeUnvalidatedContacts() throws -> String {
         var lines: [String] = []
