@@ -86,7 +86,7 @@ start_sandbox() {  # start_sandbox ARGS... -> sets $url, $sandbox_pid
   for _ in $(seq 100); do [ -s "$sandbox_out" ] && break; sleep 0.05; done
   url=$(sed -n '1s/^listening on //p' "$sandbox_out")
 }
-stop_sandbox() { kill "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null || true; }
+stop_sandbox() { kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; }
 trap 'stop_sandbox' EXIT
 export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret
 stat_of() { curl -s "$url/sandbox/stats" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
