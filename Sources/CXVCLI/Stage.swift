@@ -59,16 +59,29 @@ public func runStage(_ tool: String, _ body: () throws -> ExitStatus) throws {
     let status: ExitStatus
     do {
         status = try body()
-    } catch is OutputClosed {
-        status = .ok
-    } catch let error as CXVError {
-        Diagnostics(tool: tool).warn(error.description)
-        status = error.exitStatus
-    } catch let error as StageFailure {
-        Diagnostics(tool: tool).warn(error.message)
-        status = error.status
+    } catch {
+        status = try exitStatus(for: error, tool: tool)
     }
     if status != .ok { throw ExitCode(status.rawValue) }
+}
+
+/// The status a stage's error ends it with, after one message on stderr; errors
+/// that are not the stage's own (ArgumentParser's) go on as they are.
+private func exitStatus(for error: Error, tool: String) throws -> ExitStatus {
+    switch error {
+    case is OutputClosed:
+        return .ok
+    case let error as CXVError:
+        Diagnostics(tool: tool).warn(error.description)
+        return error.exitStatus
+    case let error as StageFailure:
+        Diagnostics(tool: tool).warn(error.message)
+        return error.status
+    case let stopped as Stopped:
+        throw ExitCode(128 + stopped.signal)
+    default:
+        throw error
+    }
 }
 
 /// `runStage` for the network stages, whose work is async and which stop cleanly
@@ -93,16 +106,8 @@ public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> 
     let status: ExitStatus
     do {
         status = try await body(stop)
-    } catch let stopped as Stopped {
-        throw ExitCode(128 + stopped.signal)
-    } catch is OutputClosed {
-        status = .ok
-    } catch let error as CXVError {
-        Diagnostics(tool: tool).warn(error.description)
-        status = error.exitStatus
-    } catch let error as StageFailure {
-        Diagnostics(tool: tool).warn(error.message)
-        status = error.status
+    } catch {
+        status = try exitStatus(for: error, tool: tool)
     }
     if status != .ok { throw ExitCode(status.rawValue) }
 }

@@ -59,52 +59,27 @@ public final class PollRun {
         var retries: Int
     }
 
-    private enum Item {
-        case through([UInt8])
-        case chunk(ChunkRecord)
-    }
-
     /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
     /// is settled and written, no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for path in inputs.isEmpty ? ["-"] : inputs {
-                var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
-                let source = reader.sourceName
-                while stop.requested == nil, let item = try reader.next({ item throws -> Item in
-                    switch item {
-                    case let .record(record) where record.kind == .chunk:
-                        do {
-                            return .chunk(try ChunkRecord(record.bytes))
-                        } catch let error as JSONError {
-                            throw error.at(source, line: record.line)
-                        }
-                    case let .record(record): return .through(Array(record.bytes) + [0x0A])
-                    case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
+            try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
+                guard chunk.state == "submitted" else {
+                    try output.write(chunk.line)
+                    return
+                }
+                counts.add { $0.chunks += 1 }
+                let (client, settings, output, counts) = (client, settings, output, counts)
+                group.addTask {
+                    // Written as soon as it is settled, whatever the others are doing.
+                    let done = try await PollRun.settle(chunk, client: client, settings: settings)
+                    counts.add { tally in
+                        if done.completed { tally.completed += 1 } else { tally.failed += 1 }
+                        tally.rejects += done.rejects
+                        tally.retries += done.retries
                     }
-                }) {
-                    switch item {
-                    case let .through(bytes):
-                        try output.write(bytes)
-                    case let .chunk(chunk):
-                        guard chunk.state == "submitted" else {
-                            try output.write(chunk.line)
-                            continue
-                        }
-                        counts.add { $0.chunks += 1 }
-                        let (client, settings, output, counts) = (client, settings, output, counts)
-                        group.addTask {
-                            // Written as soon as it is settled, whatever the others are doing.
-                            let done = try await PollRun.settle(chunk, client: client, settings: settings)
-                            counts.add { tally in
-                                if done.completed { tally.completed += 1 } else { tally.failed += 1 }
-                                tally.rejects += done.rejects
-                                tally.retries += done.retries
-                            }
-                            try output.write(lines: done.lines)
-                        }
-                    }
+                    try output.write(lines: done.lines)
                 }
             }
             try await group.waitForAll()

@@ -35,59 +35,34 @@ public final class UploadRun {
         self.log = log
     }
 
-    private enum Item {
-        case through([UInt8])
-        case chunk(ChunkRecord)
-    }
-
     /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
     /// is settled and written, no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Bool.self) { group in
             var inFlight = 0
-            for path in inputs.isEmpty ? ["-"] : inputs {
-                var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
-                let source = reader.sourceName
-                while stop.requested == nil, let item = try reader.next({ item throws -> Item in
-                    switch item {
-                    case let .record(record) where record.kind == .chunk:
-                        do {
-                            return .chunk(try ChunkRecord(record.bytes))
-                        } catch let error as JSONError {
-                            throw error.at(source, line: record.line)
-                        }
-                    case let .record(record): return .through(Array(record.bytes) + [0x0A])
-                    case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
-                    }
-                }) {
-                    switch item {
-                    case let .through(bytes):
-                        try output.write(bytes)
-                    case let .chunk(chunk):
-                        guard chunk.state == "built" || chunk.state == "compressed" else {
-                            try output.write(chunk.line)
-                            continue
-                        }
-                        tally.chunks += 1
-                        if let ready = try await resumeOrDescribe(chunk) {
-                            try output.write(ready)
-                            continue
-                        }
-                        if inFlight >= concurrency, let submitted = try await group.next() {
-                            count(submitted)
-                            inFlight -= 1
-                        }
-                        let (client, journal, output) = (client!, journal, output)
-                        group.addTask {
-                            // Written on as soon as it is done, whatever the others are doing.
-                            let (submitted, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
-                            try output.write(line)
-                            return submitted
-                        }
-                        inFlight += 1
-                    }
+            try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
+                guard chunk.state == "built" || chunk.state == "compressed" else {
+                    try output.write(chunk.line)
+                    return
                 }
+                tally.chunks += 1
+                if let ready = try await resumeOrDescribe(chunk) {
+                    try output.write(ready)
+                    return
+                }
+                if inFlight >= concurrency, let submitted = try await group.next() {
+                    count(submitted)
+                    inFlight -= 1
+                }
+                let (client, journal, output) = (client!, journal, output)
+                group.addTask {
+                    // Written on as soon as it is done, whatever the others are doing.
+                    let (submitted, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
+                    try output.write(line)
+                    return submitted
+                }
+                inFlight += 1
             }
             for try await submitted in group { count(submitted) }
         }
