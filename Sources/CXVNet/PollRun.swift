@@ -94,7 +94,14 @@ public final class PollRun {
     static func settle(_ original: ChunkRecord, client: ImportClient, settings: PollSettings) async throws -> Finished {
         var chunk = original
         var lines = (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
-        var csv = try chunk.csv()
+        // Decompressed only if a job fails or refuses rows: most chunks never need it.
+        var csvIfRead: [UInt8]?
+        func csv() throws -> [UInt8] {
+            if let csvIfRead { return csvIfRead }
+            let read = try chunk.csv()
+            csvIfRead = read
+            return read
+        }
         var jobId = chunk.value("job")?["id"]?.stringValue ?? ""
         var rejects: [[UInt8]] = []
         var retries = 0
@@ -107,14 +114,14 @@ public final class PollRun {
             }
             let refused = status.rowErrors
             if !refused.isEmpty {
-                let table = try CSVTable(csv)
+                let table = try CSVTable(try csv())
                 for (row, message) in refused where row <= table.rows.count {
                     rejects.append(importReject(seq: chunk.seq, line: row <= lines.count ? lines[row - 1] : 0,
                                                 message: message, record: table.record(row)))
                 }
                 if status.state == .failed {
                     let bad = Set(refused.map(\.row))
-                    csv = table.csv(without: bad)
+                    csvIfRead = table.csv(without: bad)
                     lines = lines.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
                 }
             }
@@ -131,8 +138,9 @@ public final class PollRun {
             if refused.isEmpty {
                 try await Task.sleep(for: min(settings.maxInterval, settings.interval * (1 << min(retries - 1, 10))))
             }
-            let body = try csv.withUnsafeBytes { (b) throws(GzipError) in try Gzip.compress(b) }
-            let key = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) } + "-retry-\(retries)"
+            let payload = try csv()
+            let body = try payload.withUnsafeBytes { (b) throws(GzipError) in try Gzip.compress(b) }
+            let key = payload.withUnsafeBytes { ChunkCompressor.sha256Hex($0) } + "-retry-\(retries)"
             switch try await client.upload(body, gzip: true, idempotencyKey: key) {
             case let .created(newJob, _):
                 jobId = newJob
