@@ -27,7 +27,9 @@ public actor SandboxState {
     private var firstUnsettled = 0
     private var idempotency: [String: (job: String, at: ContinuousClock.Instant)] = [:]
     private var contacts: [StoredContact] = []
-    private var phones: Set<String> = []
+    /// Distinct stored numbers, by PhoneNormalizer.key: stored rows are E.164, for which the
+    /// key is one-to-one, and a set of integers costs a fifth of a set of strings at 1M rows.
+    private var phones: Set<UInt64> = []
     private var requests: [String: [String: Int]] = [:]
 
     public static let transientFailure = "transient failure, retry the upload"
@@ -192,7 +194,8 @@ public actor SandboxState {
             if case .complete = job.plan {
                 for row in job.rows {
                     contacts.append(StoredContact(row: row, job: id))
-                    phones.insert(row.phoneNumber)
+                    var number = row.phoneNumber
+                    phones.insert(number.withUTF8 { PhoneNormalizer.key(UnsafeRawBufferPointer($0)) })
                 }
                 job.recordsProcessed = job.rows.count
             }
