@@ -116,7 +116,7 @@ public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> 
 /// fresh mmap'd pages and returns them at once, so every batch pays for page
 /// faults to zero its memory (a third of cxv-gzip's time). Keep them in the
 /// heap, and keep freed memory for the next batch.
-private func tuneAllocator() {
+public func tuneAllocator() {
     _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
     _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
     _ = mallopt(M_TOP_PAD, 16 << 20)

@@ -16,9 +16,14 @@ public struct PollSettings: Sendable {
 /// Control totals of cxv-poll.
 public struct PollTally: Sendable {
     public var chunks = 0, completed = 0, failed = 0, rejects = 0, retries = 0
+    /// Of `failed`, the chunks whose requests exhausted their retries.
+    public var gaveUp = 0
+
+    /// Chunks were followed, none completed, and some could not reach the service: exit 69.
+    public var serviceUnavailable: Bool { gaveUp > 0 && completed == 0 }
 
     func record(requests: Int, throttled: Int, requestRetries: Int, tokens: Int, elapsed: Duration) -> [UInt8] {
-        tallyRecord(stage: "poll", ["chunks": chunks, "completed": completed, "failed": failed, "rejects": rejects,
+        tallyRecord(stage: "poll", ["chunks": chunks, "completed": completed, "failed": failed, "gave_up": gaveUp, "rejects": rejects,
                                     "retries": retries, "requests": requests, "throttled": throttled,
                                     "request_retries": requestRetries, "tokens": tokens,
                                     "elapsed_ms": Int(elapsed.milliseconds)])
@@ -55,6 +60,8 @@ public final class PollRun {
     struct Finished: Sendable {
         var lines: [[UInt8]]
         var completed: Bool
+        /// Failed because the service could not be reached within the retries.
+        var gaveUp = false
         var rejects: Int
         var retries: Int
     }
@@ -76,6 +83,7 @@ public final class PollRun {
                     let done = try await PollRun.settle(chunk, client: client, settings: settings)
                     counts.add { tally in
                         if done.completed { tally.completed += 1 } else { tally.failed += 1 }
+                        if done.gaveUp { tally.gaveUp += 1 }
                         tally.rejects += done.rejects
                         tally.retries += done.retries
                     }
@@ -93,8 +101,8 @@ public final class PollRun {
     /// Follows one chunk's job (and the jobs that replace it) to the end.
     static func settle(_ original: ChunkRecord, client: ImportClient, settings: PollSettings) async throws -> Finished {
         var chunk = original
-        var lines = (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
-        // Decompressed only if a job fails or refuses rows: most chunks never need it.
+        // The line map and the CSV are read only if a job fails or refuses rows: most chunks never need them.
+        var linesIfRead: [Int]?
         var csvIfRead: [UInt8]?
         func csv() throws -> [UInt8] {
             if let csvIfRead { return csvIfRead }
@@ -105,16 +113,20 @@ public final class PollRun {
         var jobId = chunk.value("job")?["id"]?.stringValue ?? ""
         var rejects: [[UInt8]] = []
         var retries = 0
+        var everyRowRefused = false
         while true {
             let status: JobStatus
             switch try await wait(for: jobId, client: client, settings: settings) {
             case let .success(terminal): status = terminal
             case let .failure(reason):
-                return done(chunk, state: "failed", errors: [reason.message], processed: 0, retries: retries, rejects: rejects)
+                var finished = done(chunk, state: "failed", errors: [reason.message], processed: 0, retries: retries, rejects: rejects)
+                finished.gaveUp = reason.unavailable
+                return finished
             }
             let refused = status.rowErrors
             if !refused.isEmpty {
                 let table = try CSVTable(try csv())
+                let lines = linesIfRead ?? (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
                 for (row, message) in refused where row <= table.rows.count {
                     rejects.append(importReject(seq: chunk.seq, line: row <= lines.count ? lines[row - 1] : 0,
                                                 message: message, record: table.record(row)))
@@ -122,7 +134,8 @@ public final class PollRun {
                 if status.state == .failed {
                     let bad = Set(refused.map(\.row))
                     csvIfRead = table.csv(without: bad)
-                    lines = lines.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
+                    linesIfRead = lines.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
+                    everyRowRefused = (1...max(1, table.rows.count)).allSatisfy(bad.contains)
                 }
             }
             if status.state == .completed {
@@ -130,8 +143,8 @@ public final class PollRun {
                             retries: retries, rejects: rejects)
             }
             // FAILED: send again, without the refused rows or (transient) as it was, with a new key.
-            guard retries < settings.retries, !lines.isEmpty else {
-                let reason = lines.isEmpty ? "every row was refused" : "still FAILED after \(retries) retries"
+            guard retries < settings.retries, !everyRowRefused else {
+                let reason = everyRowRefused ? "every row was refused" : "still FAILED after \(retries) retries"
                 return done(chunk, state: "failed", errors: status.errors + [reason], processed: 0, retries: retries, rejects: rejects)
             }
             retries += 1
@@ -153,13 +166,17 @@ public final class PollRun {
             case let .refused(_, message, _):
                 return done(chunk, state: "failed", errors: ["re-upload refused: \(message)"], processed: 0, retries: retries, rejects: rejects)
             case let .gaveUp(reason, _):
-                return done(chunk, state: "failed", errors: ["re-upload: \(reason)"], processed: 0, retries: retries, rejects: rejects)
+                var finished = done(chunk, state: "failed", errors: ["re-upload: \(reason)"], processed: 0, retries: retries, rejects: rejects)
+                finished.gaveUp = true
+                return finished
             }
         }
     }
 
     struct PollFailure: Error {
         let message: String
+        /// The requests exhausted their retries, as opposed to an answer that ends the job.
+        var unavailable = false
     }
 
     /// Polls until the job is terminal: from `interval`, doubling to `maxInterval`, within `timeout`.
@@ -176,7 +193,7 @@ public final class PollRun {
             case .unknownJob:
                 return .failure(PollFailure(message: "job \(jobId) is unknown to the server (404)"))
             case let .gaveUp(reason):
-                return .failure(PollFailure(message: reason))
+                return .failure(PollFailure(message: reason, unavailable: true))
             }
             guard ContinuousClock.now - started < settings.timeout else {
                 return .failure(PollFailure(message: "job \(jobId) not finished after \(settings.timeout)"))

@@ -15,9 +15,49 @@ public struct ImportRow: Sendable, Equatable {
     }
 }
 
+/// The rows of one upload as the server stores them: the four fields of every row end
+/// to end in one byte array, so a thousand rows are three arrays, not four thousand Strings.
+public struct ImportRows: Sendable, Equatable, RandomAccessCollection {
+    private var bytes: [UInt8] = []
+    /// The end of each field in `bytes`, four a row (32 bits: one upload is far below 4 GiB).
+    private var ends: [UInt32] = []
+    /// Each row's PhoneNormalizer.key, for counting distinct numbers.
+    public private(set) var phoneKeys: [UInt64] = []
+
+    public init() {}
+
+    /// Room for the rows of a CSV of `bytes` bytes, so reading one never regrows.
+    init(capacityFor bytes: Int) {
+        self.bytes.reserveCapacity(bytes)
+        ends.reserveCapacity(bytes / 8)
+        phoneKeys.reserveCapacity(bytes / 32)
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { phoneKeys.count }
+
+    public subscript(row: Int) -> ImportRow {
+        func field(_ i: Int) -> String {
+            let index = row * 4 + i
+            return String(decoding: bytes[(index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])], as: UTF8.self)
+        }
+        return ImportRow(phoneNumber: field(0), firstName: field(1), lastName: field(2), email: field(3))
+    }
+
+    /// Appends a row; `field(i)` is its field i of four, field 0 an E.164 number.
+    mutating func append(_ field: (Int) -> UnsafeRawBufferPointer) {
+        for i in 0..<4 {
+            bytes.append(contentsOf: field(i))
+            ends.append(UInt32(bytes.count))
+        }
+        phoneKeys.append(PhoneNormalizer.key(field(0)))
+    }
+
+}
+
 /// A readable upload: the rows that can be stored, and a message per row that cannot.
 public struct ParsedImport: Sendable, Equatable {
-    public var rows: [ImportRow] = []
+    public var rows = ImportRows()
     /// `row N: …`, N the 1-based data row (header not counted).
     public var rowErrors: [String] = []
     /// Data rows read, good and bad.
@@ -69,6 +109,7 @@ public enum ImportParser {
         var reader = CSVReader(source: InputSource(name: "upload", bytes: csv))
         var batch = RowBatch()
         var result = ParsedImport()
+        result.rows = ImportRows(capacityFor: csv.count)
         var headerCount: Int?
         while true {
             batch.removeAll()
@@ -96,14 +137,14 @@ public enum ImportParser {
                 guard row.fieldCount == expected else {
                     throw .unreadable("row \(result.dataRows): \(row.fieldCount) fields where the header has \(expected)")
                 }
-                let phone = batch.fieldRange(row.firstField)
-                let valid = batch.storage.withUnsafeBytes { PhoneNormalizer.isE164(UnsafeRawBufferPointer(rebasing: $0[phone])) }
-                guard valid else {
-                    result.rowErrors.append("row \(result.dataRows): phone_number must be in E.164 format")
-                    continue
+                batch.storage.withUnsafeBytes { storage in
+                    let field = { UnsafeRawBufferPointer(rebasing: storage[batch.fieldRange(row.firstField + $0)]) }
+                    if PhoneNormalizer.isE164(field(0)) {
+                        result.rows.append(field)
+                    } else {
+                        result.rowErrors.append("row \(result.dataRows): phone_number must be in E.164 format")
+                    }
                 }
-                let fields = (0..<4).map { String(decoding: batch.storage[batch.fieldRange(row.firstField + $0)], as: UTF8.self) }
-                result.rows.append(ImportRow(phoneNumber: fields[0], firstName: fields[1], lastName: fields[2], email: fields[3]))
             }
         }
         guard headerCount != nil else {

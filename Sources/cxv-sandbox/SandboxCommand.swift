@@ -79,6 +79,7 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        tuneAllocator()
         var config = SandboxConfig()
         config.host = host
         config.port = port

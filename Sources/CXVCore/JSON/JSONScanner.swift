@@ -165,7 +165,7 @@ public struct JSONScanner {
             guard depth < JSONScanner.maxDepth else { throw fail("nesting deeper than \(JSONScanner.maxDepth)") }
             try readArray { (s) throws(JSONError) in try s.skipValue(depth: depth + 1) }
         default:
-            _ = try readScalarToken()
+            try skipScalarToken()
         }
         return start..<offset
     }
@@ -199,6 +199,12 @@ public struct JSONScanner {
         let start = offset
         try skipNumber()
         return .number(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self))
+    }
+
+    /// Like readScalarToken, without making a value: skipping a long array of numbers allocates nothing.
+    private mutating func skipScalarToken() throws(JSONError) {
+        if matchLiteral("true") || matchLiteral("false") || matchLiteral("null") { return }
+        try skipNumber()
     }
 
     private mutating func matchLiteral(_ word: StaticString) -> Bool {

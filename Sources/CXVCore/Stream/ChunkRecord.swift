@@ -23,6 +23,22 @@ public struct ChunkRecord: Sendable {
     }
 
     public func string(_ key: String) -> String? { value(key)?.stringValue }
+
+    /// A string member's UTF-8, unescaped, without making a String: payloads are megabytes.
+    public func stringBytes(_ key: String) -> [UInt8]? {
+        raw(key).flatMap { raw in
+            raw.withUnsafeBytes { bytes -> [UInt8]? in
+                var scanner = JSONScanner(bytes)
+                var unescaped: [UInt8] = []
+                do {
+                    guard let inPlace = try scanner.readStringRaw(into: &unescaped) else { return unescaped }
+                    return Array(inPlace)
+                } catch {
+                    return nil  // not a string
+                }
+            }
+        }
+    }
     public func int(_ key: String) -> Int? { value(key)?.intValue }
     public var state: String? { string("state") }
     public var seq: Int { int("seq") ?? 0 }
@@ -62,13 +78,13 @@ public struct ChunkRecord: Sendable {
 
     /// The body to upload: the gzip stream of a compressed chunk, or a built chunk's CSV.
     public func payload() throws -> (body: [UInt8], gzip: Bool) {
-        if let encoded = string("gzip") {
-            guard let bytes = Array(encoded.utf8).withUnsafeBytes({ Base64.decode($0) }) else {
+        if let encoded = stringBytes("gzip") {
+            guard let bytes = encoded.withUnsafeBytes({ Base64.decode($0) }) else {
                 throw CXVError.data(source: "chunk \(seq)", line: 0, message: "\"gzip\" is not base64")
             }
             return (bytes, true)
         }
-        if let csv = string("csv") { return (Array(csv.utf8), false) }
+        if let csv = stringBytes("csv") { return (csv, false) }
         throw CXVError.data(source: "chunk \(seq)", line: 0, message: "neither \"gzip\" nor \"csv\"")
     }
 
