@@ -48,6 +48,9 @@ public final class Transport: Sendable {
             timeout: .init(connect: .seconds(10), read: .seconds(Int64(timeout.components.seconds))),
             proxy: Transport.proxy(for: config.baseURL, environment: environment))
         configuration.httpVersion = .http1Only
+        // A refused connection fails at once and goes to the one RetryPolicy, rather than
+        // AsyncHTTPClient retrying on its own until the connect timeout (10 s an attempt).
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
     }
@@ -96,6 +99,7 @@ public final class Transport: Sendable {
             }
         }
         if error is NIOTooManyBytesError { return "the answer is larger than \(Transport.maxBody) bytes" }
+        if let error = error as? IOError { return "could not connect: \(String(cString: strerror(error.errnoCode)))" }
         return "\(error)"
     }
 

@@ -4,9 +4,14 @@ import Foundation
 /// Control totals of cxv-upload.
 public struct UploadTally: Sendable {
     public var chunks = 0, submitted = 0, failed = 0, resumed = 0, dryRun = 0
+    /// Of `failed`, the chunks that exhausted their retries (not refused by the server).
+    public var gaveUp = 0
+
+    /// Chunks were to be sent, none was, and some could not reach the service: exit 69.
+    public var serviceUnavailable: Bool { gaveUp > 0 && submitted == 0 }
 
     func record(requests: Int, throttled: Int, retries: Int, tokens: Int, elapsed: Duration) -> [UInt8] {
-        tallyRecord(stage: "upload", ["chunks": chunks, "submitted": submitted, "failed": failed, "resumed": resumed,
+        tallyRecord(stage: "upload", ["chunks": chunks, "submitted": submitted, "failed": failed, "gave_up": gaveUp, "resumed": resumed,
                                       "dry_run": dryRun, "requests": requests, "throttled": throttled,
                                       "retries": retries, "tokens": tokens, "elapsed_ms": Int(elapsed.milliseconds)])
     }
@@ -39,7 +44,7 @@ public final class UploadRun {
     /// is settled and written, no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Bool.self) { group in
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
             var inFlight = 0
             try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
                 guard chunk.state == "built" || chunk.state == "compressed" else {
@@ -51,20 +56,20 @@ public final class UploadRun {
                     try output.write(ready)
                     return
                 }
-                if inFlight >= concurrency, let submitted = try await group.next() {
-                    count(submitted)
+                if inFlight >= concurrency, let outcome = try await group.next() {
+                    count(outcome)
                     inFlight -= 1
                 }
                 let (client, journal, output) = (client!, journal, output)
                 group.addTask {
                     // Written on as soon as it is done, whatever the others are doing.
-                    let (submitted, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
+                    let (outcome, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
                     try output.write(line)
-                    return submitted
+                    return outcome
                 }
                 inFlight += 1
             }
-            for try await submitted in group { count(submitted) }
+            for try await outcome in group { count(outcome) }
         }
         if let signal = stop.requested { throw Stopped(signal: signal) }
         let counters = client?.counters
@@ -73,8 +78,18 @@ public final class UploadRun {
                                       elapsed: ContinuousClock.now - started))
     }
 
-    private func count(_ submitted: Bool) {
-        if submitted { tally.submitted += 1 } else { tally.failed += 1 }
+    enum Outcome {
+        case submitted, refused, gaveUp
+    }
+
+    private func count(_ outcome: Outcome) {
+        switch outcome {
+        case .submitted: tally.submitted += 1
+        case .refused: tally.failed += 1
+        case .gaveUp:
+            tally.failed += 1
+            tally.gaveUp += 1
+        }
     }
 
     /// A chunk the journal knows (re-emitted without a request), or a dry run's description; nil to upload.
@@ -100,17 +115,17 @@ public final class UploadRun {
         return try chunk.csv().withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
     }
 
-    static func upload(_ chunk: ChunkRecord, client: ImportClient, journal: UploadJournal?) async throws -> (submitted: Bool, line: [UInt8]) {
+    static func upload(_ chunk: ChunkRecord, client: ImportClient, journal: UploadJournal?) async throws -> (Outcome, line: [UInt8]) {
         let key = try idempotencyKey(chunk)
         let (body, gzip) = try chunk.payload()
         switch try await client.upload(body, gzip: gzip, idempotencyKey: key) {
         case let .created(job, attempts):
             try await journal?.record(.init(key: key, seq: chunk.seq, job: job))
-            return (true, submitted(chunk, job: job, attempts: attempts, key: key))
+            return (.submitted, submitted(chunk, job: job, attempts: attempts, key: key))
         case let .refused(_, message, attempts):
-            return (false, failed(chunk, reason: "the import refused the chunk: \(message)", attempts: attempts))
+            return (.refused, failed(chunk, reason: "the import refused the chunk: \(message)", attempts: attempts))
         case let .gaveUp(reason, attempts):
-            return (false, failed(chunk, reason: reason, attempts: attempts))
+            return (.gaveUp, failed(chunk, reason: reason, attempts: attempts))
         }
     }
 

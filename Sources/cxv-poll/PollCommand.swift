@@ -65,6 +65,10 @@ struct PollCommand: AsyncParsableCommand {
             }
             await session.shutdown()
             try sink.commit()
+            guard !run.tally.serviceUnavailable else {
+                diagnostics.warn("no job completed: \(run.tally.gaveUp) chunks gave up after retries (the service is unavailable); run cxv-poll again on the same input later")
+                return .unavailable
+            }
             return .ok
         } }
     }

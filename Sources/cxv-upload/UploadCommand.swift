@@ -64,6 +64,10 @@ struct UploadCommand: AsyncParsableCommand {
             }
             await session?.shutdown()
             try sink.commit()
+            guard !run.tally.serviceUnavailable else {
+                diagnostics.warn("no chunk was submitted: \(run.tally.gaveUp) gave up after retries (the service is unavailable); run again with the same --journal later")
+                return .unavailable
+            }
             return .ok
         } }
     }
