@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(name: "cxv-sandbox", dependencies: ["CXVCLI", "CXVSandbox"]),
         .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore"]),
         .testTarget(name: "CXVNetTests", dependencies: ["CXVNet"]),
-        .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore"]),
+        .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore", "CXVNet"]),
         .testTarget(name: "CLITests", dependencies: ["CXVCore"]),
     ],
     swiftLanguageModes: [.v6]

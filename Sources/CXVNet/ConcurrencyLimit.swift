@@ -5,13 +5,16 @@ import Foundation
 public actor ConcurrencyLimit {
     public let maximum: Int
     private var limit: Double
-    private var inFlight = 0
+    private(set) var inFlight = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var lastDecrease = ContinuousClock.now - .seconds(10)
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private var lastDecrease: ContinuousClock.Instant
 
-    public init(maximum: Int) {
+    public init(maximum: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.maximum = max(1, maximum)
         limit = Double(self.maximum)
+        self.now = now
+        lastDecrease = now() - .seconds(10)
     }
 
     public var current: Int { Int(limit) }
@@ -31,7 +34,7 @@ public actor ConcurrencyLimit {
 
     /// A 429: halve, at most once a second (one burst of 429s is one signal).
     public func throttled() {
-        let now = ContinuousClock.now
+        let now = now()
         guard now - lastDecrease > .seconds(1) else { return }
         lastDecrease = now
         limit = max(1, (limit / 2).rounded(.down))

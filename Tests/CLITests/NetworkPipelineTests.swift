@@ -218,4 +218,68 @@ final class NetworkPipelineTests: XCTestCase {
             sandbox?.waitUntilExit()
         }
     }
+
+    /// The server goes away between the stages: every chunk gives up after its retries,
+    /// the stage says so and exits 69, and the report still accounts for every contact.
+    func testAnUnreachableServiceEndsWith69AndLosesNothing() throws {
+        try startSandbox(["--job-time", "0"])
+        let chunks = try Pipeline.sh(env + """
+            cxv-validate --region US '\(Pipeline.sample)' | cxv-chunk | cxv-gzip | tee chunks.ndjson \
+            | cxv-upload --base-url \(url) > submitted.ndjson
+            """, in: dir)
+        XCTAssertEqual(chunks.status, 1, "cxv-validate's rejects: \(chunks.stderr)")
+        sandbox?.terminate()
+        sandbox?.waitUntilExit()
+        sandbox = nil  // the token stays cached; the port now refuses connections
+
+        let poll = try Pipeline.sh(env + "cxv-poll --base-url \(url) --max-attempts 2 --interval 0.05 < submitted.ndjson > polled.ndjson",
+                                   in: dir)
+        XCTAssertEqual(poll.status, 69, poll.stderr)
+        XCTAssertTrue(poll.stderr.contains("the service is unavailable"), poll.stderr)
+        let polled = try Pipeline.sh("cxv-report --format json < polled.ndjson", in: dir)
+        XCTAssertEqual(polled.status, 1)
+        XCTAssertEqual(try report(polled)["failed"], 2966, "every contact in a failed chunk")
+        XCTAssertEqual(try report(polled)["unaccounted"], 0)
+
+        let upload = try Pipeline.sh(env + "cxv-upload --base-url \(url) --max-attempts 2 < chunks.ndjson > failed.ndjson", in: dir)
+        XCTAssertEqual(upload.status, 69, upload.stderr)
+        let failed = try Pipeline.sh("cat failed.ndjson", in: dir).records
+        XCTAssertEqual(failed.filter { $0["state"] as? String == "failed" }.count, 3)
+        XCTAssertEqual(failed.last?["gave_up"] as? Int, 3)
+        let books = try Pipeline.sh("cxv-report --format json < failed.ndjson", in: dir)
+        XCTAssertEqual(try report(books)["unaccounted"], 0)
+    }
+
+    /// The tutorial's own Go client, unchanged but for the host (scripts/tutorial-client):
+    /// its unencoded token request with scope contact:write is served; as written, its
+    /// buildCSVChunk returns before the deferred Flush, so every chunk loses its tail and the
+    /// sandbox refuses it with the row that was cut; with the Flush moved, all 3,500 land.
+    func testTheTutorialsOwnClient() throws {
+        guard (try Pipeline.sh("command -v go")).status == 0 else { throw XCTSkip("go is not installed") }
+        try startSandbox(["--job-time", "0.1"])
+        let source = Pipeline.packageRoot.appendingPathComponent("scripts/tutorial-client/main.go").path
+        let build = try Pipeline.sh("""
+            export GOCACHE="$PWD/gocache" GO111MODULE=off
+            cp '\(source)' as-written.go && go build -o as-written as-written.go
+            sed '0,/^\\(\\s*\\)return buf.Bytes(), nil/s//\\1writer.Flush()\\n\\1return buf.Bytes(), nil/' as-written.go > fixed.go
+            go build -o fixed fixed.go && grep -c 'writer.Flush()$' fixed.go
+            """, in: dir)
+        XCTAssertEqual(build.text, "2\n", "the deferred Flush, and the one moved before the return: \(build.stderr)")
+        let tenant = url.replacingOccurrences(of: "http://", with: "")
+        let env = "export CXONE_TENANT=\(tenant) CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret; "
+
+        let asWritten = try Pipeline.sh(env + "./as-written", in: dir)
+        XCTAssertTrue(asWritten.text.contains("Failed Chunks: 4"), asWritten.text)
+        var stats = try stats()
+        XCTAssertEqual(stats["tokensIssued"] as? Int, 1, "the tutorial's token request is accepted")
+        XCTAssertEqual((stats["requests"] as? [String: [String: Int]])?["POST /api/v2/contacts/import"]?["400"], 4,
+                       "each truncated chunk is refused")
+
+        let fixed = try Pipeline.sh(env + "./fixed", in: dir)
+        XCTAssertTrue(fixed.text.contains("Successful Chunks: 4"), fixed.text)
+        XCTAssertTrue(fixed.text.contains("Records Processed: 3500"), fixed.text)
+        stats = try self.stats()
+        XCTAssertEqual(stats["contactsStored"] as? Int, 3500)
+        XCTAssertEqual(stats["distinctPhoneNumbers"] as? Int, 3500)
+    }
 }

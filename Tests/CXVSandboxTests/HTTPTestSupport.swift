@@ -1,4 +1,5 @@
 import CXVCore
+import CXVNet
 import Dispatch
 import XCTest
 @testable import CXVSandbox
@@ -105,23 +106,6 @@ struct HTTPResult {
 
     var text: String { String(decoding: body, as: UTF8.self) }
     var json: JSONValue { (try? JSONValue.parse(text)) ?? .null }
-}
-
-enum FormEncoding {
-    /// Percent-encodes everything but unreserved characters, as a careful client does.
-    static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
 }
 
 extension String {
