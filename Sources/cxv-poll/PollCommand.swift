@@ -15,8 +15,13 @@ struct PollCommand: AsyncParsableCommand {
         `failed` with `records_processed`, `errors` and `retries`. Rows the server refused \
         (`row N: …`) become `reject` records (stage import) naming the source line and the row; \
         a FAILED chunk is uploaded again without them, and a FAILED job naming no row is \
-        uploaded again unchanged, each up to --retries times. Other records pass through.
+        uploaded again unchanged, each up to --retries times. Other records pass through. \
         Running it again on the same input resumes: it polls the same jobs.
+
+        Exit status: 0 when every chunk was written on as completed or failed; 69 when none \
+        completed and chunks gave up after their retries (the service is unavailable: run it \
+        again on the same input later); 77 when the credentials are refused; 78 for missing \
+        configuration; 130/143 after SIGINT/SIGTERM.
         """,
         version: CXVVersion.current
     )

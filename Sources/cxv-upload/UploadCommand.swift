@@ -23,8 +23,10 @@ struct UploadCommand: AsyncParsableCommand {
         Credentials: CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (or --client-secret-file). \
         The token is cached under $XDG_CACHE_HOME/cxv/ and shared with cxv-poll.
 
-        Exit status: 0 when every chunk was submitted or written on as failed, 77 when \
-        the credentials are refused, 78 for missing configuration.
+        Exit status: 0 when every chunk was submitted or written on as failed; 69 when none \
+        was submitted and chunks gave up after their retries (the service is unavailable: \
+        run again later with the same --journal); 77 when the credentials are refused; \
+        78 for missing configuration; 130/143 after SIGINT/SIGTERM.
         """,
         version: CXVVersion.current
     )
