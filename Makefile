@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
-TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-report
+TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbox
 APT_PACKAGES := zlib1g-dev libphonenumber-dev curl
 BENCH_PACKAGES := gzip miller time bc
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
@@ -11,9 +11,9 @@ BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 .PHONY: help deps bench-deps build release test bench demo install uninstall clean
 
 help:
-	@echo "make demo      build and run the offline pipeline on samples/messy-contacts.csv"
+	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
 	@echo "make test      build and run every test (what CI runs)"
-	@echo "make bench     time the pipeline on 1M contacts against gzip -6 and mlr"
+	@echo "make bench     time 1M contacts: offline stages against gzip -6 and mlr, six stages against cxv-sandbox"
 	@echo "make release   optimised binaries"
 	@echo "make install   install release binaries into \$$(DESTDIR)\$$(PREFIX)/bin (uninstall removes them)"
 	@echo "make clean     remove build products"
