@@ -97,7 +97,7 @@ public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> 
         source.setEventHandler {
             stop.request(number)
             signal(number, SIG_DFL)
-            Diagnostics(tool: tool).warn("stopping: no more chunks are taken; waiting for the ones in flight (signal again to quit now)")
+            Diagnostics(tool: tool).warn("stopping: no more chunks are taken; the ones in flight get a second to finish (signal again to quit now)")
         }
         source.resume()
         return source

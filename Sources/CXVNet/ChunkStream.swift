@@ -31,3 +31,43 @@ func forEachChunk(inputs: [String], maxLineBytes: Int, policy: InvalidLinePolicy
         }
     }
 }
+
+/// How long a stopped stage lets its in-flight requests finish before cancelling them.
+let stopGrace: Duration = .seconds(1)
+
+/// Thrown by the stop watcher: the grace after a stop is over.
+struct StopGraceExpired: Error {}
+
+extension ThrowingTaskGroup where Failure == any Error {
+    /// A child that throws `StopGraceExpired` once `stop` has been requested for `stopGrace`:
+    /// the stage then cancels its work, so SIGINT ends it promptly even while requests
+    /// hang or jobs wait. Cancel the group to end it when the work ends first.
+    mutating func addStopWatcher(_ stop: StopRequest) {
+        addTask {
+            while stop.requested == nil { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: stopGrace)
+            throw StopGraceExpired()
+        }
+    }
+
+    /// Collects `pending` results with `collect`; if the stop grace runs out first, cancels
+    /// what is left and collects what the cancelled tasks still return.
+    mutating func collect(_ pending: Int, _ collect: (ChildTaskResult) -> Void) async throws {
+        var pending = pending
+        do {
+            while pending > 0, let result = try await next() {
+                collect(result)
+                pending -= 1
+            }
+        } catch is StopGraceExpired {
+            cancelAll()
+            while pending > 0 {
+                // After a stop, a task's own error (a closed output) ends only that task.
+                guard let result = try? await next() else { pending -= 1; continue }
+                collect(result)
+                pending -= 1
+            }
+        }
+        cancelAll()  // the watcher
+    }
+}

@@ -92,6 +92,7 @@ public final class ImportClient: Sendable {
                 token = try await tokens.token()
             } catch let error as TokenError {
                 if case .refused = error { throw AuthenticationRefused(description: error.description) }
+                try Task.checkCancellation()  // a stopped stage's request was cut short; it did not give up
                 return .gaveUp(error.description, attempts: attempt)
             }
             var retryAfter: Duration?
@@ -126,6 +127,7 @@ public final class ImportClient: Sendable {
                 await limit.release()
                 throw error
             }
+            try Task.checkCancellation()
             guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,
                                          retryAfter: retryAfter, using: &random) else {
                 return .gaveUp("\(failure) (after \(attempt) attempts)", attempts: attempt)

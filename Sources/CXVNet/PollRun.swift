@@ -66,11 +66,14 @@ public final class PollRun {
         var retries: Int
     }
 
-    /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
-    /// is settled and written, no tally is written, and `Stopped` is thrown.
+    /// Reads `inputs` to the end, or until `stop` is requested: then jobs in flight get a
+    /// second to settle, the rest are written back as they came (so a re-run polls them
+    /// again), no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addStopWatcher(stop)
+            var pending = 0
             try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
                 guard chunk.state == "submitted" else {
                     try output.write(chunk.line)
@@ -78,9 +81,17 @@ public final class PollRun {
                 }
                 counts.add { $0.chunks += 1 }
                 let (client, settings, output, counts) = (client, settings, output, counts)
+                pending += 1
                 group.addTask {
                     // Written as soon as it is settled, whatever the others are doing.
-                    let done = try await PollRun.settle(chunk, client: client, settings: settings)
+                    let done: Finished
+                    do {
+                        done = try await PollRun.settle(chunk, client: client, settings: settings)
+                    } catch is CancellationError {
+                        counts.add { $0.chunks -= 1 }
+                        try output.write(chunk.line)
+                        return
+                    }
                     counts.add { tally in
                         if done.completed { tally.completed += 1 } else { tally.failed += 1 }
                         if done.gaveUp { tally.gaveUp += 1 }
@@ -90,7 +101,7 @@ public final class PollRun {
                     try output.write(lines: done.lines)
                 }
             }
-            try await group.waitForAll()
+            try await group.collect(pending) { _ in }
         }
         if let signal = stop.requested { throw Stopped(signal: signal) }
         try output.write(tally.record(requests: await client.counters.requests, throttled: await client.counters.throttled,

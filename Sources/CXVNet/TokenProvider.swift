@@ -60,14 +60,20 @@ public actor TokenProvider {
             current = cached
             return cached.value
         }
-        if let fetching { return try await fetching.value.value }
+        if let fetching { return try await TokenProvider.value(of: fetching).value }
         let task = Task { try await self.fetch() }
         fetching = task
         defer { fetching = nil }
-        let token = try await task.value
+        let token = try await TokenProvider.value(of: task)
         current = token
         cache?.store(token)
         return token.value
+    }
+
+    /// The fetch's result; a caller cancelled (a stage stopping) cancels the fetch, which
+    /// would otherwise run on through its retries, unstructured.
+    private static func value(of fetch: Task<Token, Error>) async throws -> Token {
+        try await withTaskCancellationHandler { try await fetch.value } onCancel: { fetch.cancel() }
     }
 
     /// The API said 401 to `token`: forget it (here and in the cache) so the next call fetches anew.

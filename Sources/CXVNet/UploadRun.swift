@@ -41,35 +41,47 @@ public final class UploadRun {
     }
 
     /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
-    /// is settled and written, no tally is written, and `Stopped` is thrown.
+    /// gets a second to finish and is cancelled after that (a cancelled chunk is written
+    /// back as it came, unjournaled, so a re-run sends it again under the same key),
+    /// no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Outcome.self) { group in
+            group.addStopWatcher(stop)
             var inFlight = 0
-            try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
-                guard chunk.state == "built" || chunk.state == "compressed" else {
-                    try output.write(chunk.line)
-                    return
+            do {
+                try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
+                    guard chunk.state == "built" || chunk.state == "compressed" else {
+                        try output.write(chunk.line)
+                        return
+                    }
+                    tally.chunks += 1
+                    if let ready = try await resumeOrDescribe(chunk) {
+                        try output.write(ready)
+                        return
+                    }
+                    if inFlight >= concurrency, let outcome = try await group.next() {
+                        count(outcome)
+                        inFlight -= 1
+                    }
+                    let (client, journal, output) = (client!, journal, output)
+                    group.addTask {
+                        // Written on as soon as it is done, whatever the others are doing.
+                        do {
+                            let (outcome, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
+                            try output.write(line)
+                            return outcome
+                        } catch is CancellationError {
+                            try output.write(chunk.line)
+                            return .cancelled
+                        }
+                    }
+                    inFlight += 1
                 }
-                tally.chunks += 1
-                if let ready = try await resumeOrDescribe(chunk) {
-                    try output.write(ready)
-                    return
-                }
-                if inFlight >= concurrency, let outcome = try await group.next() {
-                    count(outcome)
-                    inFlight -= 1
-                }
-                let (client, journal, output) = (client!, journal, output)
-                group.addTask {
-                    // Written on as soon as it is done, whatever the others are doing.
-                    let (outcome, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
-                    try output.write(line)
-                    return outcome
-                }
-                inFlight += 1
+            } catch is StopGraceExpired {  // the reading loop waited for a slot past the grace
+                group.cancelAll()
             }
-            for try await outcome in group { count(outcome) }
+            try await group.collect(inFlight, count)
         }
         if let signal = stop.requested { throw Stopped(signal: signal) }
         let counters = client?.counters
@@ -80,6 +92,8 @@ public final class UploadRun {
 
     enum Outcome {
         case submitted, refused, gaveUp
+        /// Stopped before an answer; written back as it came.
+        case cancelled
     }
 
     private func count(_ outcome: Outcome) {
@@ -89,6 +103,8 @@ public final class UploadRun {
         case .gaveUp:
             tally.failed += 1
             tally.gaveUp += 1
+        case .cancelled:
+            break
         }
     }
 

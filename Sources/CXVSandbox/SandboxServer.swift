@@ -123,7 +123,6 @@ struct FaultMiddleware: RouterMiddleware {
         }
         let endpoint = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "(no route)"  // Hummingbird's name for a miss
         let route = "\(request.method) \(endpoint)"
-        if config.faults.latency > .zero { try await Task.sleep(for: config.faults.latency) }
         let fault = await state.fault()
         let response: Response
         switch fault {
@@ -142,12 +141,20 @@ struct FaultMiddleware: RouterMiddleware {
             }
             await state.record(route: route, outcome: "dropped")
             log(request, outcome: "dropped")
+            try await answerLatency()
             await context.closeConnection()
             return Response(status: .internalServerError)  // never written: the channel is closed
         }
         await state.record(route: route, outcome: "\(response.status.code)")
         log(request, outcome: "\(response.status.code)\(fault == .none ? "" : " (injected)")")
+        try await answerLatency()
         return response
+    }
+
+    /// --latency, after the request took effect and before its answer leaves: a client
+    /// stopped meanwhile has made a job it never hears of, as over a slow network.
+    private func answerLatency() async throws {
+        if config.faults.latency > .zero { try await Task.sleep(for: config.faults.latency) }
     }
 
     /// The handler's answer, or the refusal the router or Hummingbird threw instead.

@@ -59,7 +59,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Probability of handling a request, then closing its connection with no answer.", valueName: "p"))
     var dropRate = 0.0
 
-    @Option(help: ArgumentHelp("Delay added to every request.", valueName: "duration"))
+    @Option(help: ArgumentHelp("Delay added to every answer, after the request has taken effect.", valueName: "duration"))
     var latency = DurationOption(argument: "0")!
 
     @Option(help: ArgumentHelp("Probability that a job which would complete fails with a transient error instead.", valueName: "p"))
