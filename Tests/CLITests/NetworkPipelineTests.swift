@@ -5,7 +5,7 @@ import XCTest
 /// once or comes back with a reason, whatever faults the server injects.
 final class NetworkPipelineTests: XCTestCase {
     var dir: URL!
-    var sandbox: Process?
+    var sandbox: SandboxProcess?
     var url = ""
 
     override func setUpWithError() throws {
@@ -13,30 +13,15 @@ final class NetworkPipelineTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        sandbox?.terminate()
-        sandbox?.waitUntilExit()
+        sandbox?.stop()
         try? FileManager.default.removeItem(at: dir)
     }
 
-    /// Starts cxv-sandbox on 127.0.0.1, port chosen by the OS, and reads its address back.
+    /// Starts cxv-sandbox (stopping the one before) and points the tests at it.
     func startSandbox(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = Pipeline.binDirectory.appendingPathComponent("cxv-sandbox")
-        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        sandbox = process
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            guard !byte.isEmpty else { return XCTFail("cxv-sandbox ended before saying where it listens") }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertTrue(text.hasPrefix("listening on http://127.0.0.1:"), text)
-        url = String(text.dropFirst("listening on ".count))
+        sandbox?.stop()
+        sandbox = try SandboxProcess(arguments)
+        url = sandbox!.url
     }
 
     /// The environment of the network stages: credentials, and a token cache of this test's own.
@@ -45,8 +30,7 @@ final class NetworkPipelineTests: XCTestCase {
     }
 
     func stats() throws -> [String: Any] {
-        let r = try Pipeline.sh("curl -s \(url)/sandbox/stats")
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        try XCTUnwrap(sandbox).stats()
     }
 
     func report(_ r: Pipeline.Result) throws -> [String: Int] {
@@ -109,9 +93,6 @@ final class NetworkPipelineTests: XCTestCase {
             let r = try runSample(upload: "--journal journal-\(faults.firstIndex { $0.0 == name }!).ndjson")
             if name == "429 storm" { XCTAssertGreaterThan(try network(r)["throttled"] ?? 0, 0, name) }
             if name == "2-second tokens" { XCTAssertGreaterThan(try stats()["tokensIssued"] as? Int ?? 0, 1, name) }
-            sandbox?.terminate()
-            sandbox?.waitUntilExit()
-            sandbox = nil
         }
     }
 
@@ -214,8 +195,6 @@ final class NetworkPipelineTests: XCTestCase {
             XCTAssertEqual(rejects.compactMap { $0["line"] as? Int }.sorted(), [6, 11, 19])
             XCTAssertEqual(rejects.compactMap { ($0["record"] as? [String: String])?["first_name"] }.sorted(), ["F17", "F4", "F9"])
             XCTAssertEqual(try stats()["contactsStored"] as? Int, 17)
-            sandbox?.terminate()
-            sandbox?.waitUntilExit()
         }
     }
 
@@ -228,9 +207,7 @@ final class NetworkPipelineTests: XCTestCase {
             | cxv-upload --base-url \(url) > submitted.ndjson
             """, in: dir)
         XCTAssertEqual(chunks.status, 1, "cxv-validate's rejects: \(chunks.stderr)")
-        sandbox?.terminate()
-        sandbox?.waitUntilExit()
-        sandbox = nil  // the token stays cached; the port now refuses connections
+        sandbox?.stop()  // the token stays cached; the port now refuses connections
 
         let poll = try Pipeline.sh(env + "cxv-poll --base-url \(url) --max-attempts 2 --interval 0.05 < submitted.ndjson > polled.ndjson",
                                    in: dir)

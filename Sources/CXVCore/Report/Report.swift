@@ -81,6 +81,10 @@ public struct Report: Sendable {
         return pipelineStages.filter { ran.contains($0) && tallies[$0] == nil }
     }
 
+    /// The stage that died: the last without a tally. The tallies of the stages before it
+    /// had to come through it, so their absence says nothing more.
+    public var stageThatDied: String? { missingTallies.last }
+
     /// Each stage's own books: what it read against what it wrote.
     public var stageChecks: [(stage: String, ok: Bool, detail: String)] {
         var checks: [(String, Bool, String)] = []

@@ -43,7 +43,11 @@ extension Report {
             lines.append("  \(check.stage): \(check.ok ? "ok" : "MISMATCH"): \(check.detail)")
         }
         for stage in missingTallies {
-            lines.append("  \(stage): did not finish (no tally): it died or was killed before its input ended")
+            if let died = stageThatDied, stage != died {
+                lines.append("  \(stage): no tally: it would have come through \(died)")
+            } else {
+                lines.append("  \(stage): did not finish (no tally): it died or was killed before its input ended")
+            }
         }
         if invalidLines > 0 { lines.append("  \(invalidLines) input line(s) were not records and were skipped") }
         lines.append("")
@@ -53,8 +57,9 @@ extension Report {
 
     /// One line that says whether the books balance, and what to do if not.
     public var verdict: String {
-        if let stage = missingTallies.first {
-            return "FAILED: \(stage) did not finish; its output is incomplete. Re-run the pipeline from \(stage)."
+        if let stage = stageThatDied {
+            let resume = stage == "upload" || stage == "poll" ? " (with the same cxv-upload --journal, nothing is sent twice)" : ""
+            return "FAILED: \(stage) did not finish; its output is incomplete. Re-run the pipeline from \(stage)\(resume)."
         }
         if read == 0 && tallies.isEmpty { return "FAILED: the stream is empty: no stage wrote anything." }
         if unaccounted != 0 { return "FAILED: \(unaccounted) contact(s) unaccounted for." }

@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+
+/// cxv-sandbox as a child process on 127.0.0.1, port chosen by the OS and read back.
+final class SandboxProcess {
+    let url: String
+    private let process: Process
+
+    init(_ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = Pipeline.binDirectory.appendingPathComponent("cxv-sandbox")
+        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            guard !byte.isEmpty else { throw SandboxProcessError.noAddress(String(decoding: line, as: UTF8.self)) }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("listening on http://127.0.0.1:") else { throw SandboxProcessError.noAddress(text) }
+        url = String(text.dropFirst("listening on ".count))
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// GET /sandbox/stats.
+    func stats() throws -> [String: Any] {
+        let r = try Pipeline.sh("curl -s \(url)/sandbox/stats")
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+    }
+
+    /// Answers of `route` by status ("201", "dropped", …).
+    func answers(_ route: String) throws -> [String: Int] {
+        (try stats()["requests"] as? [String: [String: Int]])?[route] ?? [:]
+    }
+}
+
+enum SandboxProcessError: Error {
+    case noAddress(String)
+}
