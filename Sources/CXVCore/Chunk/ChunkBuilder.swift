@@ -65,19 +65,33 @@ public final class ChunkBuilder {
         for i in values.indices { values[i] = .none }
         unescaped.removeAll()
         var hasPhone = false
+        var kinds = 0
         do throws(JSONError) {
             var scanner = JSONScanner(record.bytes)
             var members = try scanner.beginMembers()
+            // A field given twice: which value a reader keeps is undefined in JSON, so refuse to guess.
+            func once(_ index: Int, _ name: String) throws(JSONError) {
+                if case .none = values[index] { return }
+                throw scanner.fail("duplicate key \"\(name)\"")
+            }
             while let key = try scanner.nextKey(&members) {
                 if key.is("phone_number") {
+                    try once(0, "phone_number")
                     hasPhone = true
                     values[0] = try readString(&scanner)
                 } else if key.is("first_name") {
+                    try once(1, "first_name")
                     values[1] = try readString(&scanner)
                 } else if key.is("last_name") {
+                    try once(2, "last_name")
                     values[2] = try readString(&scanner)
                 } else if key.is("email") {
+                    try once(3, "email")
                     values[3] = try readString(&scanner)
+                } else if key.is("kind") {
+                    kinds += 1
+                    if kinds > 1 { throw scanner.fail("duplicate key \"kind\"") }
+                    try scanner.skipValue(depth: 1)
                 } else if key.is("line") {
                     line = try scanner.readInt()
                 } else if key.is("file") {

@@ -105,8 +105,8 @@ public final class ValidateRun {
             var reader = CSVReader(source: source, delimiter: options.delimiter, maxRowBytes: options.maxRowBytes)
             var first = RowBatch()
             guard try reader.readRow(into: &first) else {
-                warn("\(source.name): no header row: the input is empty")
-                return
+                // An empty export is a broken one, not an empty call list (that has a header).
+                throw CXVError.data(source: source.name, line: 1, message: "no header row: the input is empty")
             }
             let headerRow = first.rows[0]
             if let problem = headerRow.problem {
@@ -143,6 +143,8 @@ public final class ValidateRun {
                 scanner.skipWhitespace()
                 guard scanner.peek() == UInt8(ascii: "{") else { throw scanner.fail("not a JSON object") }
                 try scanner.readObject { (key, s) throws(JSONError) in
+                    // Which of two values a reader keeps is undefined in JSON: refuse to guess.
+                    if members.contains(where: { $0.0 == key }) { throw s.fail("duplicate key \"\(key)\"") }
                     switch try s.readValue(depth: 1) {
                     case let .string(text): members.append((key, text))
                     case let .number(text): members.append((key, text))

@@ -89,6 +89,15 @@ public struct Validator: Sendable {
         self.required = ContactField.allCases.map { rules.required.contains($0) }
     }
 
+    /// A byte no name, number or address holds (NUL and the other C0 controls but tab and
+    /// line breaks, which quoted fields may carry, and DEL): CXone and C-based tools choke on them.
+    static func controlByte(in value: UnsafeRawBufferPointer) -> UInt8? {
+        for byte in value where byte < 0x20 || byte == 0x7F {
+            if byte != 0x09 && byte != 0x0A && byte != 0x0D { return byte }
+        }
+        return nil
+    }
+
     /// ASCII white space and no-break spaces, trimmed from both ends.
     public static func trimmed(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         var lo = 0, hi = s.count
@@ -161,6 +170,17 @@ public struct Validator: Sendable {
                 case let .extra(n): name = n
                 }
                 errors.append(.init(field: name, code: "invalid_utf8", message: "\(name) is not valid UTF-8"))
+                continue
+            }
+            if let byte = Validator.controlByte(in: value) {
+                let name: String
+                switch role {
+                case let .field(f): name = f.name
+                case let .extra(n): name = n
+                }
+                let hex = String(byte, radix: 16, uppercase: true)
+                errors.append(.init(field: name, code: "control_character",
+                                    message: "\(name) holds a control character (0x\(hex.count < 2 ? "0" : "")\(hex)); remove it"))
                 continue
             }
             switch role {

@@ -1,0 +1,161 @@
+import Foundation
+import XCTest
+
+/// Input built to break a reader: each case ends in a reject or a clear error with
+/// the documented status, never a crash, a hang, or a record lost without a word.
+final class HostileInputTests: XCTestCase {
+    var dir: URL!
+    let header = "phone_number,first_name,last_name,email\n"
+
+    override func setUpWithError() throws {
+        dir = try Pipeline.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    /// cxv-validate on `bytes`: its status, the reject codes, the contact count, and the tally balanced.
+    func validate(_ bytes: [UInt8], _ arguments: String = "", file: StaticString = #filePath, line: UInt = #line) throws
+        -> (status: Int32, codes: [String], contacts: Int, stderr: String) {
+        let path = try write("input", bytes)
+        let r = try Pipeline.sh("cxv-validate \(arguments) '\(path)'")
+        let records = r.records
+        let codes = records.filter { $0["kind"] as? String == "reject" }
+            .flatMap { ($0["errors"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } }
+        let contacts = records.filter { $0["kind"] as? String == "contact" }.count
+        if let tally = records.last(where: { $0["kind"] as? String == "tally" }) {
+            XCTAssertEqual(tally["read"] as? Int, contacts + (tally["rejects"] as? Int ?? -1), "every row a contact or a reject",
+                           file: file, line: line)
+            XCTAssertEqual(tally["rejects"] as? Int, records.filter { $0["kind"] as? String == "reject" }.count, file: file, line: line)
+        }
+        return (r.status, codes, contacts, r.stderr)
+    }
+
+    // MARK: - CSV
+
+    func testInvalidUTF8AndControlBytesAreRejectsAndReadingGoesOn() throws {
+        var bytes = Array((header + "+12025550100,Ad").utf8) + [0xFF] + Array("a,L,\n+12025550101,B,L,\n".utf8)
+        var r = try validate(bytes)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.codes, ["invalid_utf8"])
+        XCTAssertEqual(r.contacts, 1)
+        bytes = Array((header + "+12025550100,A").utf8) + [0x00] + Array("a,L,\n+12025550101,B,L,\n".utf8)
+        r = try validate(bytes)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.codes, ["control_character"])
+        XCTAssertEqual(r.contacts, 1)
+    }
+
+    func testAHundredMegabyteLineIsOneRejectInBoundedMemory() throws {
+        let path = dir.appendingPathComponent("big.csv").path
+        try Pipeline.sh("""
+            { printf '\(header.dropLast())\\n+12025550100,A,L,\\n+12025550101,'; head -c 100000000 /dev/zero | tr '\\0' x
+              printf ',L,\\n+12025550102,C,L,\\n'; } > '\(path)'
+            """)
+        // Peak memory of the child, from the kernel's own count.
+        let r = try Pipeline.sh("""
+            python3 -c 'import resource, subprocess, sys
+            out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE).stdout
+            print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.stdout.flush(); sys.stdout.buffer.write(out)' \
+            cxv-validate '\(path)'
+            """)
+        let lines = r.lines
+        let peakKiB = Int(lines.first ?? "") ?? .max
+        XCTAssertLessThan(peakKiB, 64 << 10, "peak \(peakKiB) KiB for a 100 MB line")
+        let records = r.records.dropFirst()
+        XCTAssertEqual(records.filter { $0["kind"] as? String == "contact" }.count, 2)
+        let reject = try XCTUnwrap(records.first { $0["kind"] as? String == "reject" })
+        XCTAssertEqual((reject["errors"] as? [[String: Any]])?.first?["code"] as? String, "too_long")
+        XCTAssertLessThan((reject["raw"] as? String)?.utf8.count ?? .max, 8192, "the reject shows the start of the line, not all of it")
+    }
+
+    func testQuotesBOMsAndLineEnds() throws {
+        var r = try validate(Array((header + "+12025550100,\"Ada,L,").utf8))  // unterminated at end of file
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.codes, ["unterminated_quote"])
+        r = try validate(Array((header + "+12025550100,A,L,\n\u{FEFF}+12025550101,B,L,\n").utf8))  // a BOM mid-file
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.codes, ["not_e164"])
+        XCTAssertEqual(r.contacts, 1)
+        r = try validate(Array("phone_number,first_name,last_name,email\r\n+12025550100,A,L,\n+12025550101,B,L,\r\n".utf8))
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.contacts, 2)
+    }
+
+    func testTenThousandColumns() throws {
+        let names = ["phone_number", "first_name", "last_name", "email"] + (0..<9996).map { "c\($0)" }
+        let row = ["+12025550100", "A", "L", ""] + Array(repeating: "v", count: 9996)
+        let r = try validate(Array((names.joined(separator: ",") + "\n" + row.joined(separator: ",") + "\n+12025550101,B,L,\n").utf8))
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.contacts, 1)
+        XCTAssertEqual(r.codes, ["field_count"])
+    }
+
+    func testEmptyFileHeaderOnlyAndDuplicateHeaders() throws {
+        let empty = try validate([])
+        XCTAssertEqual(empty.status, 65)
+        XCTAssertTrue(empty.stderr.contains("input:1: no header row: the input is empty"), empty.stderr)
+        let headerOnly = try validate(Array(header.utf8))
+        XCTAssertEqual(headerOnly.status, 0)
+        XCTAssertEqual(headerOnly.contacts, 0)
+        let duplicate = try validate(Array("phone_number,first_name,first_name,last_name\n+12025550100,A,B,L\n".utf8))
+        XCTAssertEqual(duplicate.status, 0)
+        XCTAssertEqual(duplicate.contacts, 1)
+        XCTAssertTrue(duplicate.stderr.contains("columns 2 and 3 both read as first_name"), duplicate.stderr)
+    }
+
+    // MARK: - NDJSON
+
+    static let hostileLines: [(name: String, line: String)] = [
+        ("an array", "[1,2,3]"),
+        ("a string", "\"contact\""),
+        ("a number", "42"),
+        ("10,000-deep nesting", "{\"kind\":\"contact\",\"a\":" + String(repeating: "[", count: 10000) + String(repeating: "]", count: 10000) + "}"),
+        ("a huge number", "{\"kind\":\"contact\",\"line\":1e999999,\"phone_number\":\"+12025550100\",\"first_name\":\"A\",\"last_name\":\"L\"}"),
+        ("an integer past Int64", "{\"kind\":\"contact\",\"line\":123456789012345678901234567890,\"phone_number\":\"+12025550100\"}"),
+        ("a duplicate kind", "{\"kind\":\"contact\",\"kind\":\"tally\",\"line\":2,\"phone_number\":\"+12025550100\"}"),
+        ("a duplicate field", "{\"kind\":\"contact\",\"line\":2,\"phone_number\":\"+12025550100\",\"phone_number\":\"+12025550101\"}"),
+        ("a lone surrogate", "{\"kind\":\"contact\",\"line\":2,\"phone_number\":\"+12025550100\",\"first_name\":\"A\\ud800\"}"),
+        ("a truncated line", "{\"kind\":\"contact\",\"line\":2,\"phone_number\":\"+1202"),
+    ]
+
+    /// A stage reading the record stream stops at the line with status 65 and names it.
+    func testTheRecordReaderNamesTheLineOfEveryHostileRecord() throws {
+        let good = #"{"kind":"contact","line":1,"phone_number":"+12025550199","first_name":"Z","last_name":"L"}"#
+        for (name, line) in HostileInputTests.hostileLines {
+            let path = try write("stream.ndjson", Array((good + "\n" + line + "\n").utf8))
+            let r = try Pipeline.sh("cxv-chunk < '\(path)'")
+            XCTAssertEqual(r.status, 65, name)
+            XCTAssertTrue(r.stderr.hasPrefix("cxv-chunk: stdin:2: "), "\(name): \(r.stderr)")
+        }
+    }
+
+    /// Lines that are not records become rejects with --skip-invalid, and the stage goes on.
+    func testSkipInvalidTurnsNonRecordsIntoRejects() throws {
+        let lines = ["[1,2,3]", "\"contact\"", "42", "{\"kind\":\"x\",\"a\":" + String(repeating: "[", count: 10000),
+                     "{\"kind\":\"foo\",\"s\":\"\\ud800\"}", "{\"kind\":\"foo\""]
+        let path = try write("stream.ndjson", Array((lines.joined(separator: "\n") + "\n").utf8))
+        let r = try Pipeline.sh("cxv-chunk --skip-invalid < '\(path)'")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rejects = r.records.filter { $0["kind"] as? String == "reject" }
+        XCTAssertEqual(rejects.compactMap { $0["input_line"] as? Int }, Array(1...lines.count))
+    }
+
+    /// NDJSON contacts into cxv-validate: each hostile line is one reject.
+    func testValidateRejectsEachHostileContactLine() throws {
+        let lines = HostileInputTests.hostileLines.filter { $0.name != "a huge number" && $0.name != "an integer past Int64" }
+            .map(\.line.self) + ["{\"phone_number\":\"+12025550100\",\"phone_number\":\"+12025550101\",\"first_name\":\"A\",\"last_name\":\"B\"}"]
+        let r = try validate(Array((lines.joined(separator: "\n") + "\n").utf8), "--input-format ndjson")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.contacts, 0)
+        XCTAssertEqual(r.codes.count, lines.count, "\(r.codes)")
+        XCTAssertEqual(Set(r.codes), ["invalid_json"])
+    }
+}
