@@ -11,6 +11,8 @@ public struct JobStatus: Sendable, Equatable {
 
     public var jobId: String
     public var state: State
+    /// The status as the server spelled it: a state the API does not define is taken as still running.
+    public var statusText: String
     public var recordsProcessed: Int
     public var errors: [String]
 
@@ -18,10 +20,10 @@ public struct JobStatus: Sendable, Equatable {
     public static func parse(_ body: [UInt8]) -> JobStatus? {
         guard case let .object(members)? = body.withUnsafeBytes({ try? JSONValue.parse($0) }) else { return nil }
         func member(_ name: String) -> JSONValue? { members.first { $0.0 == name }?.1 }
-        guard let id = member("jobId")?.stringValue, let text = member("status")?.stringValue,
-              let state = State(rawValue: text) else { return nil }
+        guard let id = member("jobId")?.stringValue, let text = member("status")?.stringValue else { return nil }
         let errors = member("errors")?.arrayValue?.compactMap(\.stringValue) ?? []
-        return JobStatus(jobId: id, state: state, recordsProcessed: member("recordsProcessed")?.intValue ?? 0, errors: errors)
+        return JobStatus(jobId: id, state: State(rawValue: text) ?? .processing, statusText: text,
+                         recordsProcessed: member("recordsProcessed")?.intValue ?? 0, errors: errors)
     }
 
     /// `row N: text` messages by data row (1-based); the others concern the whole job.
@@ -79,7 +81,10 @@ public final class ImportClient: Sendable {
         case gaveUp(String, attempts: Int)
     }
 
-    public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Outcome {
+    /// `flaw` names what is wrong with a 2xx answer that breaks the contract (no jobId, not
+    /// JSON): such an answer is retried like a 5xx, which the Idempotency-Key makes safe.
+    public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                     flaw: (HTTPAnswer) -> String? = { _ in nil }) async throws -> Outcome {
         var random = SystemRandomNumberGenerator()
         let started = ContinuousClock.now
         var refreshed = false
@@ -112,13 +117,14 @@ public final class ImportClient: Sendable {
                     attempt -= 1  // a refresh is not a retry
                     continue
                 }
-                guard RetryPolicy.isRetryable(status: answer.status) else {
+                let flawed = (200...299).contains(answer.status) ? flaw(answer) : nil
+                guard RetryPolicy.isRetryable(status: answer.status) || flawed != nil else {
                     await limit.succeeded()
                     return .answered(answer, attempts: attempt)
                 }
                 if answer.status == 429 { await limit.throttled() }
                 retryAfter = RetryAfter.parse(answer.header("Retry-After"))
-                failure = "\(method) \(path): \(answer.status) \(answer.bodyText)"
+                failure = "\(method) \(path): \(answer.status) \(flawed ?? answer.bodyText)"
             } catch let error as TransportError {
                 await limit.release()
                 await counters.count(status: nil)
@@ -148,19 +154,24 @@ public final class ImportClient: Sendable {
     public func upload(_ body: [UInt8], gzip: Bool, idempotencyKey: String) async throws -> UploadResult {
         var headers = [("Content-Type", "text/csv"), ("Idempotency-Key", idempotencyKey)]
         if gzip { headers.append(("Content-Encoding", "gzip")) }
-        switch try await send(.POST, "api/v2/contacts/import", headers: headers, body: body) {
+        switch try await send(.POST, "api/v2/contacts/import", headers: headers, body: body,
+                              flaw: { ImportClient.jobId(in: $0) == nil ? "without a jobId: \($0.bodyText)" : nil }) {
         case let .gaveUp(reason, attempts):
             return .gaveUp(reason, attempts: attempts)
         case let .answered(answer, attempts):
-            guard (200...299).contains(answer.status) else {
+            guard let id = ImportClient.jobId(in: answer) else {
                 return .refused(status: answer.status, message: ImportClient.errorMessage(answer), attempts: attempts)
-            }
-            guard case let .object(members)? = answer.body.withUnsafeBytes({ try? JSONValue.parse($0) }),
-                  let id = members.first(where: { $0.0 == "jobId" })?.1.stringValue, !id.isEmpty else {
-                return .gaveUp("the import answered \(answer.status) without a jobId: \(answer.bodyText)", attempts: attempts)
             }
             return .created(jobId: id, attempts: attempts)
         }
+    }
+
+    /// The jobId of a 2xx answer to an import.
+    static func jobId(in answer: HTTPAnswer) -> String? {
+        guard (200...299).contains(answer.status),
+              case let .object(members)? = answer.body.withUnsafeBytes({ try? JSONValue.parse($0) }),
+              let id = members.first(where: { $0.0 == "jobId" })?.1.stringValue, !id.isEmpty else { return nil }
+        return id
     }
 
     public enum StatusResult: Sendable {
@@ -171,12 +182,17 @@ public final class ImportClient: Sendable {
 
     public func status(of jobId: String) async throws -> StatusResult {
         let path = "api/v2/contacts/import/\(jobId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? jobId)"
-        switch try await send(.GET, path, headers: [("Accept", "application/json")]) {
+        // A status that is not JSON, or is about another job, is an answer to retry, not to believe.
+        let flaw = { (answer: HTTPAnswer) -> String? in
+            guard let status = JobStatus.parse(answer.body) else { return "not a job status: \(answer.bodyText)" }
+            return status.jobId == jobId ? nil : "the status of another job (\(status.jobId))"
+        }
+        switch try await send(.GET, path, headers: [("Accept", "application/json")], flaw: flaw) {
         case let .gaveUp(reason, _):
             return .gaveUp(reason)
         case let .answered(answer, _):
             if answer.status == 404 { return .unknownJob }
-            guard answer.status == 200, let status = JobStatus.parse(answer.body), status.jobId == jobId else {
+            guard answer.status == 200, let status = JobStatus.parse(answer.body) else {
                 return .gaveUp("job \(jobId): unexpected answer \(answer.status): \(answer.bodyText)")
             }
             return .status(status)

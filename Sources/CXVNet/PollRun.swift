@@ -194,20 +194,22 @@ public final class PollRun {
     static func wait(for jobId: String, client: ImportClient, settings: PollSettings) async throws -> Result<JobStatus, PollFailure> {
         let started = ContinuousClock.now
         var delay = settings.interval
+        var last = "no answer"
         while true {
             try await Task.sleep(for: delay)
             switch try await client.status(of: jobId) {
             case let .status(status) where status.state.isTerminal:
                 return .success(status)
-            case .status:
-                break
+            case let .status(status):
+                last = JobStatus.State(rawValue: status.statusText) == nil
+                    ? "\(status.statusText), a status the API does not define" : status.statusText
             case .unknownJob:
                 return .failure(PollFailure(message: "job \(jobId) is unknown to the server (404)"))
             case let .gaveUp(reason):
                 return .failure(PollFailure(message: reason, unavailable: true))
             }
             guard ContinuousClock.now - started < settings.timeout else {
-                return .failure(PollFailure(message: "job \(jobId) not finished after \(settings.timeout)"))
+                return .failure(PollFailure(message: "job \(jobId) not finished after \(settings.timeout) (last status: \(last))"))
             }
             delay = min(settings.maxInterval, delay * 2)
         }

@@ -78,8 +78,19 @@ public final class Transport: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(NIOCore.ByteBuffer(bytes: body)) }
         do {
+            let deadline = ContinuousClock.now + timeout
             let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
-            var buffer = try await response.body.collect(upTo: Transport.maxBody)
+            // AsyncHTTPClient's timeout ends with the head; a body that trickles in must end by the same deadline.
+            var buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await response.body.collect(upTo: Transport.maxBody) }
+                group.addTask {
+                    try await Task.sleep(until: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let body = try await group.next() ?? nil else { throw HTTPClientError.deadlineExceeded }
+                return body
+            }
             return HTTPAnswer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                               body: buffer.readBytes(length: buffer.readableBytes) ?? [])
         } catch is CancellationError {

@@ -13,6 +13,8 @@ public struct SandboxConfig: Sendable {
     /// Jobs with bad rows complete with the good rows instead of failing whole.
     public var partial = false
     public var faults = FaultConfig()
+    /// One way to break the API contract, on every request it concerns.
+    public var misbehave: Misbehaviour?
     /// A line per request on stderr.
     public var verbose = false
 
@@ -32,7 +34,7 @@ public struct FaultConfig: Sendable {
     public var failRate = 0.0
     /// Probability of handling a request and then closing the connection without answering.
     public var dropRate = 0.0
-    /// Added before each request is handled.
+    /// Added to each answer, after its request has taken effect.
     public var latency: Duration = .zero
     /// Probability that a job which would complete fails with a transient, row-less error.
     public var jobFailRate = 0.0

@@ -57,47 +57,62 @@ public enum SandboxServer {
             return await state.token(form: FormBody(body.readableBytesView)).response
         }
 
+        /// The answer as the API would give it, or as `--misbehave` breaks it.
+        @Sendable func answer(_ api: APIResponse, _ route: String) -> Response {
+            config.misbehave?.answer(api, route: route) ?? api.response
+        }
+
         router.post("/api/v2/contacts/import") { request, _ -> Response in
-            if let refusal = await state.authorize(request.headers[.authorization]) { return refusal.response }
-            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > config.maxBody {
-                return tooLarge(config).response
-            }
-            let body: [UInt8]
-            do {
-                body = Array(try await request.body.collect(upTo: config.maxBody).readableBytesView)
-            } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-                return tooLarge(config).response
-            }
-            let key = request.headers[idempotencyKey]
-            if let replayed = await state.replay(idempotencyKey: key) { return replayed.response }
-            let encoding = (request.headers[.contentEncoding] ?? "identity").lowercased().trimmingSpaces()
-            guard encoding == "gzip" || encoding == "identity" else {
-                return APIResponse.error(415, "unsupported Content-Encoding \(encoding): send gzip or none").response
-            }
-            do {
-                let upload = try ImportParser.parse(body: body, gzip: encoding == "gzip", maxDecompressed: config.maxDecompressed)
-                return await state.createJob(upload, idempotencyKey: key).response
-            } catch let error as ImportError {
-                switch error {
-                case .unreadable: return APIResponse.error(400, error.description).response
-                case .tooLarge: return APIResponse.error(413, error.description).response
-                }
-            }
+            answer(try await importJob(request, config: config, state: state), Misbehaviour.importRoute)
         }
 
         router.get("/api/v2/contacts/import/{jobId}") { request, context -> Response in
             if let refusal = await state.authorize(request.headers[.authorization]) { return refusal.response }
-            return await state.jobStatus(try context.parameters.require("jobId")).response
+            return answer(await state.jobStatus(try context.parameters.require("jobId")), Misbehaviour.statusRoute)
         }
 
         router.get("/sandbox/stats") { _, _ -> Response in
             await state.stats().response
         }
 
+        router.get("/sandbox/tokens") { _, _ -> Response in
+            await state.tokensJSON().response
+        }
+
         router.get("/sandbox/contacts") { _, _ -> Response in
             await state.contactsNDJSON().response
         }
         return router
+    }
+
+    /// POST /api/v2/contacts/import.
+    static func importJob(_ request: Request, config: SandboxConfig, state: SandboxState) async throws -> APIResponse {
+        if let refusal = await state.authorize(request.headers[.authorization]) { return refusal }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > config.maxBody {
+            return tooLarge(config)
+        }
+        let body: [UInt8]
+        do {
+            body = Array(try await request.body.collect(upTo: config.maxBody).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            return tooLarge(config)
+        }
+        let key = request.headers[idempotencyKey]
+        if let replayed = await state.replay(idempotencyKey: key) { return replayed }
+        let encoding = (request.headers[.contentEncoding] ?? "identity").lowercased().trimmingSpaces()
+        guard encoding == "gzip" || encoding == "identity" else {
+            return APIResponse.error(415, "unsupported Content-Encoding \(encoding): send gzip or none")
+        }
+        let upload: ParsedImport
+        do throws(ImportError) {
+            upload = try ImportParser.parse(body: body, gzip: encoding == "gzip", maxDecompressed: config.maxDecompressed)
+        } catch {
+            switch error {
+            case .unreadable: return APIResponse.error(400, error.description)
+            case .tooLarge: return APIResponse.error(413, error.description)
+            }
+        }
+        return await state.createJob(upload, idempotencyKey: key)
     }
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!

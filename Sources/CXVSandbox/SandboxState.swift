@@ -15,6 +15,8 @@ public actor SandboxState {
     private var faults: FaultInjector
     private var tokens: [String: ContinuousClock.Instant] = [:]  // token → expiry
     private var tokensIssued = 0
+    /// Every token issued, for GET /sandbox/tokens: tests look for them where they must not be.
+    private var issuedTokens: [String] = []
     private var jobs: [String: Job] = [:]
     /// Jobs not yet terminal, in creation (so deadline) order, from `firstUnsettled`.
     private var unsettled: [String] = []
@@ -83,6 +85,7 @@ public actor SandboxState {
         let token = SandboxState.randomHex(bytes: 32)
         tokens[token] = now + config.tokenTTL
         tokensIssued += 1
+        issuedTokens.append(token)
         let ttl = config.tokenTTL.components
         let seconds = Int(ttl.seconds) + (ttl.attoseconds > 0 ? 1 : 0)
         return .json(200) { w in
@@ -262,6 +265,15 @@ public actor SandboxState {
         for (index, key) in keys.enumerated() where index == 0 || keys[index - 1] != key { count += 1 }
         distinctPhones = (contactsStored, count)
         return count
+    }
+
+    /// GET /sandbox/tokens: every access token issued, oldest first.
+    public func tokensJSON() -> APIResponse {
+        var w = JSONWriter()
+        w.beginArray()
+        for token in issuedTokens { w.string(token) }
+        w.endArray()
+        return APIResponse(status: 200, body: w.bytes)
     }
 
     /// GET /sandbox/contacts: NDJSON, in the order stored.

@@ -16,7 +16,8 @@ struct SandboxCommand: AsyncParsableCommand {
         discussion: """
         The first line on stdout is `listening on http://HOST:PORT`, with the port actually bound. \
         Routes: POST /oauth/token, POST /api/v2/contacts/import, GET /api/v2/contacts/import/{jobId}; \
-        GET /sandbox/stats and GET /sandbox/contacts (no auth, never faulted) show what was stored. \
+        GET /sandbox/stats, GET /sandbox/contacts and GET /sandbox/tokens (no auth, never faulted) show what \
+        was stored and which tokens were issued: it is a test double, never a place for real credentials. \
         A dropped request is handled, then its connection closed with no answer: the client reads end of \
         stream before any response byte (curl: "Empty reply from server").
         """,
@@ -65,6 +66,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Probability that a job which would complete fails with a transient error instead.", valueName: "p"))
     var jobFailRate = 0.0
 
+    @Option(help: ArgumentHelp("Break the API contract in one way, for tests of the client: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")). The request still takes effect; only its answer is wrong.", valueName: "mode"))
+    var misbehave: Misbehaviour?
+
     @Flag(help: "Log each request on stderr.")
     var verbose = false
 
@@ -90,6 +94,7 @@ struct SandboxCommand: AsyncParsableCommand {
         config.jobTime = jobTime.duration
         config.partial = partial
         config.verbose = verbose
+        config.misbehave = misbehave
         config.faults.seed = seed
         config.faults.throttle = throttle
         config.faults.failRate = failRate
@@ -103,3 +108,5 @@ struct SandboxCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension Misbehaviour: ExpressibleByArgument {}
