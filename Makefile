@@ -8,13 +8,15 @@ BENCH_PACKAGES := gzip miller time bc
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: help deps bench-deps build release test bench demo install uninstall clean
+.PHONY: help deps bench-deps build release test bench demo fuzz test-asan test-tsan install uninstall clean
 
 help:
 	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
 	@echo "make test      build and run every test (what CI runs)"
 	@echo "make bench     time 1M contacts: offline stages against gzip -6 and mlr, six stages against cxv-sandbox"
 	@echo "make release   optimised binaries"
+	@echo "make fuzz      run the CSV and NDJSON fuzzers (libFuzzer + ASan), FUZZ_TIME seconds each"
+	@echo "make test-asan / make test-tsan   every test under the address / thread sanitizer"
 	@echo "make install   install release binaries into \$$(DESTDIR)\$$(PREFIX)/bin (uninstall removes them)"
 	@echo "make clean     remove build products"
 
@@ -46,6 +48,29 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# libFuzzer targets (Fuzz/), built apart so the normal build never sees them. Each runs
+# FUZZ_TIME seconds over its committed corpus, adding what it finds; crashes land in
+# .build-fuzz/artifacts. Tests/CLITests replays the corpus through the tools on every test run.
+FUZZ_TIME ?= 600
+FUZZ_BIN = .build-fuzz/x86_64-unknown-linux-gnu/debug
+fuzz: deps
+	CXV_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product fuzz-csv
+	CXV_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product fuzz-ndjson
+	mkdir -p .build-fuzz/artifacts
+	cd .build-fuzz/artifacts && ../../$(FUZZ_BIN)/fuzz-csv -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+	  -print_final_stats=1 ../../Fuzz/corpus/csv
+	cd .build-fuzz/artifacts && ../../$(FUZZ_BIN)/fuzz-ndjson -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 \
+	  -print_final_stats=1 ../../Fuzz/corpus/ndjson
+
+# Every test under a sanitizer, in a build folder of its own.
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
 bench: release bench-deps
 	scripts/bench.sh "$(BIN_RELEASE)"
 
@@ -60,4 +85,4 @@ uninstall:
 	for t in $(TOOLS); do rm -f "$(DESTDIR)$(PREFIX)/bin/$$t"; done
 
 clean:
-	rm -rf .build bench/out
+	rm -rf .build .build-fuzz .build-asan .build-tsan bench/out

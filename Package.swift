@@ -95,3 +95,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, only for `make fuzz` (CXV_FUZZ=1): libFuzzer supplies their main.
+if Context.environment["CXV_FUZZ"] != nil {
+    for name in ["fuzz-csv", "fuzz-ndjson"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["CXVCore"], path: "Fuzz/\(name)",
+                                                 swiftSettings: [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"])],
+                                                 linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
+    }
+}
