@@ -97,6 +97,7 @@ public final class ImportClient: Sendable {
                 token = try await tokens.token()
             } catch let error as TokenError {
                 if case .refused = error { throw AuthenticationRefused(description: error.description) }
+                if case .untrusted = error { throw error }  // the run cannot go on: exit 78
                 try Task.checkCancellation()  // a stopped stage's request was cut short; it did not give up
                 return .gaveUp(error.description, attempts: attempt)
             }
@@ -128,6 +129,7 @@ public final class ImportClient: Sendable {
             } catch let error as TransportError {
                 await limit.release()
                 await counters.count(status: nil)
+                guard error.retryable else { return .gaveUp(error.description, attempts: attempt) }
                 failure = error.description
             } catch {
                 await limit.release()

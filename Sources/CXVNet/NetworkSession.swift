@@ -19,15 +19,18 @@ public struct NetworkSession: Sendable {
     }
 }
 
-/// Runs a network stage's body, giving refused credentials (77) and an unreachable
-/// token endpoint (69) the exit statuses of DESIGN §4.
+/// Runs a network stage's body, giving refused credentials (77), an untrusted certificate
+/// (78) and an unreachable token endpoint (69) the exit statuses of DESIGN §4.
 public func mapNetworkErrors(_ body: () async throws -> ExitStatus) async throws -> ExitStatus {
     do {
         return try await body()
     } catch let error as AuthenticationRefused {
         throw StageFailure(message: error.description, status: .authRefused)
     } catch let error as TokenError {
-        if case .refused = error { throw StageFailure(message: error.description, status: .authRefused) }
-        throw StageFailure(message: error.description, status: .unavailable)
+        switch error {
+        case .refused: throw StageFailure(message: error.description, status: .authRefused)
+        case .untrusted: throw StageFailure(message: error.description, status: .config)
+        case .unavailable: throw StageFailure(message: error.description, status: .unavailable)
+        }
     }
 }

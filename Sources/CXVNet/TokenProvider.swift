@@ -7,9 +7,12 @@ public enum TokenError: Error, CustomStringConvertible, Sendable {
     /// 400/401/403 from the token endpoint: the credentials are wrong; retrying will not help.
     case refused(status: Int, detail: String)
     case unavailable(String)
+    /// The token endpoint's certificate is not trusted: a configuration to fix (--cacert), not an outage.
+    case untrusted(String)
 
     public var description: String {
         switch self {
+        case let .untrusted(reason): return "no token: \(reason)"
         case let .refused(status, detail): return "the token endpoint refused the client credentials (\(status)): \(detail)"
         case let .unavailable(reason): return "no token: \(reason)"
         }
@@ -111,6 +114,7 @@ public actor TokenProvider {
                 retryAfter = RetryAfter.parse(answer.header("Retry-After"))
                 reason = "status \(answer.status)"
             } catch let error as TransportError {
+                guard error.retryable else { throw TokenError.untrusted(error.description) }
                 reason = error.description
             }
             guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,

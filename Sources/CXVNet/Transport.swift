@@ -25,6 +25,8 @@ public struct HTTPAnswer: Sendable {
 /// A request that got no answer: the connection failed, was dropped, or timed out.
 public struct TransportError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// False when trying again cannot help: the server's certificate is not trusted.
+    public var retryable = true
 }
 
 /// The one HTTP client of cxv, over AsyncHTTPClient: TLS with certificate checks
@@ -96,6 +98,10 @@ public final class Transport: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            if let tls = error as? NIOSSLError, case let .handshakeFailed(detail) = tls {
+                throw TransportError(description: "\(method) \(url.path): TLS handshake failed (\(detail)); if the server's "
+                                     + "certificate comes from a private CA, pass that CA with --cacert FILE", retryable: false)
+            }
             throw TransportError(description: "\(method) \(url.path): \(Transport.describe(error))")
         }
     }

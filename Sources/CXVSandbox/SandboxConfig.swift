@@ -17,6 +17,11 @@ public struct SandboxConfig: Sendable {
     public var misbehave: Misbehaviour?
     /// A line per request on stderr.
     public var verbose = false
+    /// Serve https with this certificate chain and private key (PEM files); nil serves plain http.
+    public var tls: (certificate: String, key: String)?
+
+    /// The scheme clients use: https with `tls`, else http.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     public init() {}
 

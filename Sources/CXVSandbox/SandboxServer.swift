@@ -1,7 +1,10 @@
 // Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser.
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,6 +38,7 @@ public enum SandboxServer {
         logger.logLevel = .critical  // quiet: --verbose has its own one-line request log
         let app = Application(
             router: router(config, state: state),
+            server: try serverBuilder(config),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "cxv-sandbox"),
             onServerRunning: { channel in
                 await onListening(config.host, channel.localAddress?.port ?? config.port)
@@ -46,6 +50,14 @@ public enum SandboxServer {
         } else {
             try await app.run()
         }
+    }
+
+    /// Plain HTTP/1.1, or over TLS with the configured certificate and key (PEM).
+    static func serverBuilder(_ config: SandboxConfig) throws -> HTTPServerBuilder {
+        guard let tls = config.tls else { return .http1() }
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+        return try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
     }
 
     static func router(_ config: SandboxConfig, state: SandboxState) -> Router<SandboxContext> {

@@ -14,7 +14,7 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "cxv-sandbox",
         abstract: "Serve a local, faithful implementation of the CXone contacts import API, with fault injection.",
         discussion: """
-        The first line on stdout is `listening on http://HOST:PORT`, with the port actually bound. \
+        The first line on stdout is `listening on http://HOST:PORT` (https with --tls-cert), with the port actually bound. \
         Routes: POST /oauth/token, POST /api/v2/contacts/import, GET /api/v2/contacts/import/{jobId}; \
         GET /sandbox/stats, GET /sandbox/contacts and GET /sandbox/tokens (no auth, never faulted) show what \
         was stored and which tokens were issued: it is a test double, never a place for real credentials. \
@@ -69,6 +69,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Break the API contract in one way, for tests of the client: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")). The request still takes effect; only its answer is wrong.", valueName: "mode"))
     var misbehave: Misbehaviour?
 
+    @Option(help: ArgumentHelp("Serve https with this certificate chain (PEM); needs --tls-key.", valueName: "file"), completion: .file())
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key (PEM) of --tls-cert.", valueName: "file"), completion: .file())
+    var tlsKey: String?
+
     @Flag(help: "Log each request on stderr.")
     var verbose = false
 
@@ -77,6 +83,7 @@ struct SandboxCommand: AsyncParsableCommand {
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard tokenTTL.duration > .zero else { throw ValidationError("--token-ttl must be positive") }
         if let throttle, throttle < 1 { throw ValidationError("--throttle must be at least 1 request a second") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         for (name, p) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--job-fail-rate", jobFailRate)] {
             guard (0...1).contains(p) else { throw ValidationError("\(name) must be a probability between 0 and 1") }
         }
@@ -95,15 +102,17 @@ struct SandboxCommand: AsyncParsableCommand {
         config.partial = partial
         config.verbose = verbose
         config.misbehave = misbehave
+        if let tlsCert, let tlsKey { config.tls = (tlsCert, tlsKey) }
         config.faults.seed = seed
         config.faults.throttle = throttle
         config.faults.failRate = failRate
         config.faults.dropRate = dropRate
         config.faults.latency = latency.duration
         config.faults.jobFailRate = jobFailRate
+        let scheme = config.scheme
         try await SandboxServer.run(SandboxState(config: config)) { host, port in
             // The one line on stdout, flushed at once: scripts wait for it to learn the port.
-            print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            print("listening on \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
             fflush(nil)
         }
     }

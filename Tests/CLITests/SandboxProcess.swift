@@ -21,7 +21,9 @@ final class SandboxProcess {
             line.append(byte)
         }
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix("listening on http://127.0.0.1:") else { throw SandboxProcessError.noAddress(text) }
+        guard text.hasPrefix("listening on http://127.0.0.1:") || text.hasPrefix("listening on https://127.0.0.1:") else {
+            throw SandboxProcessError.noAddress(text)
+        }
         url = String(text.dropFirst("listening on ".count))
     }
 

@@ -86,4 +86,26 @@ final class SecretsTests: XCTestCase {
         XCTAssertEqual(r.lines, ["status 78", "status 78"], r.stderr)
         XCTAssertTrue(r.stderr.contains("plain http to a host that is not loopback"), r.stderr)
     }
+
+    /// cxv-sandbox over TLS with a self-signed certificate: refused (78, with what to do)
+    /// until the client is given that certificate with --cacert.
+    func testASelfSignedCertificateIsRefusedWithoutCacertAndTrustedWithIt() throws {
+        let made = try Pipeline.sh("""
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 \
+              -addext subjectAltName=IP:127.0.0.1 2>&1
+            { cxv-validate '\(Pipeline.sample)' 2>/dev/null || [ $? -eq 1 ]; } | cxv-chunk | cxv-gzip > chunks.ndjson
+            """, in: dir)
+        XCTAssertEqual(made.status, 0, made.text)
+        let sandbox = try SandboxProcess(["--job-time", "0", "--tls-cert", dir.appendingPathComponent("cert.pem").path,
+                                          "--tls-key", dir.appendingPathComponent("key.pem").path])
+        XCTAssertTrue(sandbox.url.hasPrefix("https://127.0.0.1:"), sandbox.url)
+        let r = try Pipeline.sh("""
+            export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME="$PWD/cache"
+            cxv-upload --base-url \(sandbox.url) < chunks.ndjson > refused.ndjson; echo "without $?"
+            cxv-upload --base-url \(sandbox.url) --cacert cert.pem < chunks.ndjson | grep -c '"state":"submitted"'
+            """, in: dir)
+        XCTAssertEqual(r.lines, ["without 78", "3"], r.stderr)
+        XCTAssertTrue(r.stderr.contains("CERTIFICATE_VERIFY_FAILED"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("pass that CA with --cacert FILE"), r.stderr)
+    }
 }
