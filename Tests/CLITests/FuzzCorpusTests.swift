@@ -1,0 +1,48 @@
+import Foundation
+import XCTest
+
+/// The inputs the fuzzers kept (Fuzz/corpus, from `make fuzz`), replayed through the
+/// built tools on every test run: each ends with a documented status, never a signal,
+/// and a stage that finishes accounts for every row it read.
+final class FuzzCorpusTests: XCTestCase {
+    /// `command FILE` for each file of a corpus: file name → exit status, and the tally lines.
+    func replay(_ corpus: String, _ command: String) throws -> (statuses: [String: Int32], tallies: [String]) {
+        let folder = Pipeline.packageRoot.appendingPathComponent("Fuzz/corpus/\(corpus)").path
+        let r = try Pipeline.sh("""
+            for f in '\(folder)'/*; do
+              \(command) "$f" > /tmp/cxv-corpus-$$.out 2>/dev/null; s=$?
+              echo "status $(basename "$f") $s"; grep '"kind":"tally"' /tmp/cxv-corpus-$$.out | tail -1
+            done; rm -f /tmp/cxv-corpus-$$.out
+            """)
+        var statuses: [String: Int32] = [:]
+        var tallies: [String] = []
+        for line in r.lines {
+            if line.hasPrefix("status ") {
+                let parts = line.split(separator: " ")
+                statuses[String(parts[1])] = Int32(parts[2]) ?? -1
+            } else {
+                tallies.append(line)
+            }
+        }
+        XCTAssertGreaterThan(statuses.count, 100, "the \(corpus) corpus is there")
+        return (statuses, tallies)
+    }
+
+    func testTheCSVCorpusThroughCxvValidate() throws {
+        let (statuses, tallies) = try replay("csv", "cxv-validate --region US")
+        for (file, status) in statuses { XCTAssertTrue([0, 1, 65].contains(status), "\(file): status \(status)") }
+        for tally in tallies {
+            let t = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(tally.utf8)) as? [String: Any], tally)
+            XCTAssertEqual(t["read"] as? Int, (t["contacts"] as? Int ?? -1) + (t["rejects"] as? Int ?? -1), tally)
+        }
+    }
+
+    func testTheNDJSONCorpusThroughCxvChunkAndCxvValidate() throws {
+        for (file, status) in try replay("ndjson", "cxv-chunk --skip-invalid").statuses {
+            XCTAssertTrue([0, 65].contains(status), "cxv-chunk \(file): status \(status)")
+        }
+        for (file, status) in try replay("ndjson", "cxv-validate --input-format ndjson").statuses {
+            XCTAssertTrue([0, 1, 65].contains(status), "cxv-validate \(file): status \(status)")
+        }
+    }
+}
