@@ -77,7 +77,10 @@ final class MessageParsingTests: XCTestCase {
         XCTAssertEqual(status.state, .failed)
         XCTAssertEqual(status.rowErrors.map(\.row), [3, 12])
         XCTAssertEqual(status.rowErrors.first?.message, "row 3: phone_number must be in E.164 format")
-        XCTAssertNil(JobStatus.parse(Array(#"{"jobId":"j1","status":"DONE"}"#.utf8)), "an unknown status is not guessed at")
+        let unknown = try XCTUnwrap(JobStatus.parse(Array(#"{"jobId":"j1","status":"DONE"}"#.utf8)))
+        XCTAssertEqual(unknown.state, .processing, "a status the API does not define is waited on, not taken as an end")
+        XCTAssertEqual(unknown.statusText, "DONE", "and named as the server spelled it")
+        XCTAssertNil(JobStatus.parse(Array(#"{"jobId":"j1"}"#.utf8)), "no status at all is not a job status")
         XCTAssertNil(JobStatus.parse(Array("<html>oops</html>".utf8)))
         XCTAssertEqual(JobStatus.parse(Array(#"{"jobId":"j","status":"QUEUED"}"#.utf8))?.errors, [])
     }
