@@ -1,33 +1,113 @@
 import CXVCore
+import Foundation
 
 /// The reading loop of the network stages: every input in order, chunk records
 /// handed to `chunk` (which may await), every other line written on at once;
 /// no new record is taken once `stop` is requested.
 func forEachChunk(inputs: [String], maxLineBytes: Int, policy: InvalidLinePolicy, output: SharedOutput,
                   stop: StopRequest, _ chunk: (ChunkRecord) async throws -> Void) async throws {
-    enum Item {
-        case through([UInt8])
-        case chunk(ChunkRecord)
+    let records = ReadAhead(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy)
+    defer { records.close() }
+    while stop.requested == nil, let item = try await records.next() {
+        switch item {
+        case let .through(bytes): try output.write(bytes)
+        case let .chunk(record): try await chunk(record)
+        }
     }
-    for path in inputs.isEmpty ? ["-"] : inputs {
-        var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
-        let source = reader.sourceName
-        while stop.requested == nil, let item = try reader.next({ item throws -> Item in
-            switch item {
-            case let .record(record) where record.kind == .chunk:
-                do {
-                    return .chunk(try ChunkRecord(record.bytes))
-                } catch let error as JSONError {
-                    throw error.at(source, line: record.line)
+}
+
+/// A line of a network stage's input: a chunk to work on, or bytes to write on as they are.
+enum StreamItem: Sendable {
+    case through([UInt8])
+    case chunk(ChunkRecord)
+}
+
+/// Reads the inputs on a thread of its own, a few records ahead. A read(2) that waits
+/// for a slow upstream must not hold one of the few threads the requests run on:
+/// when it did, cxv-upload and cxv-poll ran their network work on one thread of two.
+final class ReadAhead: @unchecked Sendable {
+    private let items: AsyncThrowingStream<StreamItem, Error>
+    private var iterator: AsyncThrowingStream<StreamItem, Error>.AsyncIterator
+    private let room: Room
+
+    init(inputs: [String], maxLineBytes: Int, policy: InvalidLinePolicy, depth: Int = 16) {
+        let (items, continuation) = AsyncThrowingStream.makeStream(of: StreamItem.self)
+        let room = Room(depth)
+        let thread = Thread {
+            do {
+                for path in inputs.isEmpty ? ["-"] : inputs {
+                    var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
+                    let source = reader.sourceName
+                    while let item = try reader.next({ item throws -> StreamItem in
+                        switch item {
+                        case let .record(record) where record.kind == .chunk:
+                            do {
+                                return .chunk(try ChunkRecord(record.bytes))
+                            } catch let error as JSONError {
+                                throw error.at(source, line: record.line)
+                            }
+                        case let .record(record): return .through(Array(record.bytes) + [0x0A])
+                        case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
+                        }
+                    }) {
+                        guard room.take() else { break }
+                        continuation.yield(item)
+                    }
                 }
-            case let .record(record): return .through(Array(record.bytes) + [0x0A])
-            case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
             }
-        }) {
-            switch item {
-            case let .through(bytes): try output.write(bytes)
-            case let .chunk(record): try await chunk(record)
-            }
+        }
+        thread.stackSize = 8 << 20  // the JSON scanner recurses, up to its depth limit
+        thread.start()
+        self.items = items
+        iterator = items.makeAsyncIterator()
+        self.room = room
+    }
+
+    /// The next line, or nil at the end of the last input. One consumer at a time.
+    func next() async throws -> StreamItem? {
+        let item = try await iterator.next()
+        room.give()
+        return item
+    }
+
+    /// No more reading: the thread ends at its next record (or when its read returns).
+    func close() {
+        room.close()
+    }
+
+    /// Places for records read ahead: the reading thread takes one per record and waits
+    /// while there are none; the reader gives one back per record it takes.
+    final class Room: @unchecked Sendable {
+        private let condition = NSCondition()  // guards `free` and `closed`
+        private var free: Int
+        private var closed = false
+
+        init(_ free: Int) { self.free = free }
+
+        /// False once closed: stop reading.
+        func take() -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while free == 0 && !closed { condition.wait() }
+            free -= 1
+            return !closed
+        }
+
+        func give() {
+            condition.lock()
+            free += 1
+            condition.signal()
+            condition.unlock()
+        }
+
+        func close() {
+            condition.lock()
+            closed = true
+            condition.broadcast()
+            condition.unlock()
         }
     }
 }
