@@ -51,6 +51,7 @@ let package = Package(
                 "CXVCore",
                 "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The import API client: token, retry, upload, poll. The offline tools do not link it.

@@ -2,20 +2,35 @@ import ArgumentParser
 import Dispatch
 import CMalloc
 import CXVCore
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Where a stage writes: `-o FILE` (atomic) or stdout.
+/// Where a stage writes: `-o FILE` (atomic) or stdout, and how much it says on stderr.
 public struct OutputOptions: ParsableArguments {
     @Option(name: [.customShort("o"), .customLong("output")],
             help: ArgumentHelp("Write to FILE instead of stdout; FILE appears only when the stage succeeds.", valueName: "file"),
             completion: .file())
     public var output: String?
 
+    @Option(help: ArgumentHelp("What to say on stderr: error, warning, info (what was done) or debug (every request).",
+                               valueName: "level"))
+    public var logLevel: Logger.Level = .warning
+
+    @Option(help: ArgumentHelp("text, or json: one object a line, for batch systems that collect logs.", valueName: "format"))
+    public var logFormat: LogFormat = .text
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Say nothing on stderr but errors (--log-level error).")
+    public var quiet = false
+
     public init() {}
 
     public func sink() throws -> OutputSink { try OutputSink(path: output) }
+
+    public func diagnostics(tool: String) -> Diagnostics {
+        Diagnostics(tool: tool, level: quiet ? .error : logLevel, format: logFormat)
+    }
 }
 
 /// How a stage treats lines of its input that are not records.
@@ -37,45 +52,31 @@ public struct StreamOptions: ParsableArguments {
     }
 }
 
-/// Diagnostics on stderr, each prefixed with the tool's name.
-public struct Diagnostics: Sendable {
-    public let tool: String
-
-    public init(tool: String) {
-        self.tool = tool
-    }
-
-    public func warn(_ message: String) {
-        let line = Array("\(tool): \(message)\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // unbuffered, one write per message
-    }
-}
-
 /// Runs a stage's body: errors become one message on stderr and the exit status
 /// of DESIGN §4; a closed stdout ends the stage quietly.
-public func runStage(_ tool: String, _ body: () throws -> ExitStatus) throws {
+public func runStage(_ diagnostics: Diagnostics, _ body: () throws -> ExitStatus) throws {
     signal(SIGPIPE, SIG_IGN)  // a closed pipe shows up as EPIPE, handled as OutputClosed
     tuneAllocator()
     let status: ExitStatus
     do {
         status = try body()
     } catch {
-        status = try exitStatus(for: error, tool: tool)
+        status = try exitStatus(for: error, diagnostics: diagnostics)
     }
     if status != .ok { throw ExitCode(status.rawValue) }
 }
 
 /// The status a stage's error ends it with, after one message on stderr; errors
 /// that are not the stage's own (ArgumentParser's) go on as they are.
-private func exitStatus(for error: Error, tool: String) throws -> ExitStatus {
+private func exitStatus(for error: Error, diagnostics: Diagnostics) throws -> ExitStatus {
     switch error {
     case is OutputClosed:
         return .ok
     case let error as CXVError:
-        Diagnostics(tool: tool).warn(error.description)
+        diagnostics.error(error.description)
         return error.exitStatus
     case let error as StageFailure:
-        Diagnostics(tool: tool).warn(error.message)
+        diagnostics.error(error.message)
         return error.status
     case let stopped as Stopped:
         throw ExitCode(128 + stopped.signal)
@@ -87,7 +88,7 @@ private func exitStatus(for error: Error, tool: String) throws -> ExitStatus {
 /// `runStage` for the network stages, whose work is async and which stop cleanly
 /// on SIGINT or SIGTERM: `body` gets the request to watch, and a stage that
 /// stopped exits 130 or 143. A second signal ends the process at once.
-public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> ExitStatus) async throws {
+public func runAsyncStage(_ diagnostics: Diagnostics, _ body: (StopRequest) async throws -> ExitStatus) async throws {
     signal(SIGPIPE, SIG_IGN)
     tuneAllocator()
     let stop = StopRequest()
@@ -97,7 +98,7 @@ public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> 
         source.setEventHandler {
             stop.request(number)
             signal(number, SIG_DFL)
-            Diagnostics(tool: tool).warn("stopping: no more chunks are taken; the ones in flight get a second to finish (signal again to quit now)")
+            diagnostics.warn("stopping: no more chunks are taken; the ones in flight get a second to finish (signal again to quit now)")
         }
         source.resume()
         return source
@@ -107,7 +108,7 @@ public func runAsyncStage(_ tool: String, _ body: (StopRequest) async throws -> 
     do {
         status = try await body(stop)
     } catch {
-        status = try exitStatus(for: error, tool: tool)
+        status = try exitStatus(for: error, diagnostics: diagnostics)
     }
     if status != .ok { throw ExitCode(status.rawValue) }
 }

@@ -1,5 +1,6 @@
 import CXVCore
 import Foundation
+import Logging
 import NIOHTTP1
 
 /// A job's state as the status endpoint reports it.
@@ -64,9 +65,12 @@ public final class ImportClient: Sendable {
     private let transport: Transport
     private let retry: RetryPolicy
     private let limit: ConcurrencyLimit
+    private let logger: Logger
 
-    public init(config: APIConfig, transport: Transport, tokens: TokenProvider, retry: RetryPolicy, limit: ConcurrencyLimit) {
+    public init(config: APIConfig, transport: Transport, tokens: TokenProvider, retry: RetryPolicy, limit: ConcurrencyLimit,
+                logger: Logger) {
         self.config = config
+        self.logger = logger
         self.transport = transport
         self.tokens = tokens
         self.retry = retry
@@ -105,8 +109,11 @@ public final class ImportClient: Sendable {
             let failure: String
             await limit.acquire()
             do {
+                let sent = ContinuousClock.now
                 let answer = try await transport.send(method, config.url(path),
                                                       headers: [("Authorization", "Bearer \(token)")] + headers, body: body)
+                logger.debug("\(method) \(path) → \(answer.status)",
+                             metadata: ["attempt": "\(attempt)", "ms": "\((ContinuousClock.now - sent).milliseconds)"])
                 await limit.release()
                 await counters.count(status: answer.status)
                 if answer.status == 401 {
@@ -129,6 +136,7 @@ public final class ImportClient: Sendable {
             } catch let error as TransportError {
                 await limit.release()
                 await counters.count(status: nil)
+                logger.debug("\(error.description)", metadata: ["attempt": "\(attempt)"])
                 guard error.retryable else { return .gaveUp(error.description, attempts: attempt) }
                 failure = error.description
             } catch {
@@ -141,6 +149,7 @@ public final class ImportClient: Sendable {
                 return .gaveUp("\(failure) (after \(attempt) attempts)", attempts: attempt)
             }
             await counters.retried()
+            logger.info("retrying", metadata: ["after": "\(failure)", "in_ms": "\(wait.milliseconds)"])
             try await Task.sleep(for: wait)
         }
     }

@@ -1,5 +1,6 @@
 import CXVCore
 import Foundation
+import Logging
 
 /// What a network stage needs, built from its options: configuration, one transport,
 /// the shared token, the retry policy and the concurrency limit.
@@ -7,11 +8,12 @@ public struct NetworkSession: Sendable {
     public let client: ImportClient
     private let transport: Transport
 
-    public init(config: APIConfig, retry: RetryPolicy, concurrency: Int, timeout: Duration) throws {
+    public init(config: APIConfig, retry: RetryPolicy, concurrency: Int, timeout: Duration, logger: Logger) throws {
         transport = try Transport(config: config, timeout: timeout)
-        let tokens = TokenProvider(config: config, transport: transport, retry: retry, cache: TokenCache(config: config))
+        let tokens = TokenProvider(config: config, transport: transport, retry: retry, cache: TokenCache(config: config),
+                                   logger: logger)
         client = ImportClient(config: config, transport: transport, tokens: tokens, retry: retry,
-                              limit: ConcurrencyLimit(maximum: concurrency))
+                              limit: ConcurrencyLimit(maximum: concurrency), logger: logger)
     }
 
     public func shutdown() async {

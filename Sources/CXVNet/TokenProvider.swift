@@ -1,6 +1,7 @@
 import CXVCore
 import Crypto
 import Foundation
+import Logging
 
 /// Why no token could be had.
 public enum TokenError: Error, CustomStringConvertible, Sendable {
@@ -40,6 +41,7 @@ public actor TokenProvider {
     private let retry: RetryPolicy
     private let cache: TokenCache?
     private let now: @Sendable () -> Double
+    private let logger: Logger
     private var current: Token?
     private var fetching: Task<Token, Error>?
     /// Token requests this process made, for the tally.
@@ -48,8 +50,10 @@ public actor TokenProvider {
     public static let margin: Double = 60
 
     public init(config: APIConfig, transport: Transport, retry: RetryPolicy = RetryPolicy(), cache: TokenCache?,
+                logger: Logger = Logger(label: "cxv", factory: { _ in SwiftLogNoOpLogHandler() }),
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.config = config
+        self.logger = logger
         self.transport = transport
         self.retry = retry
         self.cache = cache
@@ -60,6 +64,7 @@ public actor TokenProvider {
     public func token() async throws -> String {
         if let current, current.isFresh(at: now()) { return current.value }
         if let cached = cache?.load(), cached.isFresh(at: now()) {
+            logger.debug("token from the cache file", metadata: ["expires_in_s": "\(Int(cached.expiresAt - now()))"])
             current = cached
             return cached.value
         }
@@ -68,6 +73,7 @@ public actor TokenProvider {
         fetching = task
         defer { fetching = nil }
         let token = try await TokenProvider.value(of: task)
+        logger.info("fetched a token", metadata: ["from": "\(config.tokenURL.absoluteString)", "expires_in_s": "\(Int(token.lifetime))"])
         current = token
         cache?.store(token)
         return token.value

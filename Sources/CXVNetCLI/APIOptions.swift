@@ -39,11 +39,11 @@ public struct APIOptions: ParsableArguments {
 
 extension NetworkSession {
     /// The session a network stage's options describe.
-    public init(options: APIOptions, concurrency: Int, warn: (String) -> Void) throws {
+    public init(options: APIOptions, concurrency: Int, diagnostics: Diagnostics) throws {
         let config = try APIConfig.resolve(baseURL: options.baseURL, tokenURL: options.tokenURL, tenant: options.tenant,
                                            clientID: options.clientID, secretFile: options.clientSecretFile,
-                                           caCertificate: options.cacert, allowHTTP: options.allowHTTP, warn: warn)
+                                           caCertificate: options.cacert, allowHTTP: options.allowHTTP, warn: diagnostics.warn)
         try self.init(config: config, retry: RetryPolicy(maxAttempts: options.maxAttempts), concurrency: concurrency,
-                      timeout: options.requestTimeout.duration)
+                      timeout: options.requestTimeout.duration, logger: diagnostics.logger)
     }
 }

@@ -44,7 +44,7 @@ struct ChunkCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStage("cxv-chunk") {
+        try runStage(output.diagnostics(tool: "cxv-chunk")) {
             let sink = try output.sink()
             let builder = ChunkBuilder(limits: ChunkLimits(rows: size, bytes: maxBytes), columns: extraColumns)
             try forEachRecord(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,

@@ -36,7 +36,7 @@ struct GzipCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStage("cxv-gzip") {
+        try runStage(output.diagnostics(tool: "cxv-gzip")) {
             let sink = try output.sink()
             let run = GzipRun(compressor: ChunkCompressor(level: level, decompress: decompress), jobs: jobs,
                               policy: InvalidLinePolicy(stage: "gzip", skip: stream.skipInvalid), output: sink)

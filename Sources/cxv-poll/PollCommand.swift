@@ -51,10 +51,10 @@ struct PollCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let diagnostics = Diagnostics(tool: "cxv-poll")
-        try await runAsyncStage("cxv-poll") { stop in try await mapNetworkErrors {
+        let diagnostics = output.diagnostics(tool: "cxv-poll")
+        try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {
             let sink = try output.sink()
-            let session = try NetworkSession(options: api, concurrency: concurrency, warn: diagnostics.warn)
+            let session = try NetworkSession(options: api, concurrency: concurrency, diagnostics: diagnostics)
             var settings = PollSettings()
             settings.interval = interval.duration
             settings.maxInterval = maxInterval.duration

@@ -35,7 +35,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runStage("cxv-report") {
+        try runStage(output.diagnostics(tool: "cxv-report")) {
             let sink = try output.sink()
             var builder = ReportBuilder(rejects: try rejects.map { try RejectsFile(path: $0) })
             try builder.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,

@@ -51,10 +51,10 @@ struct UploadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let diagnostics = Diagnostics(tool: "cxv-upload")
-        try await runAsyncStage("cxv-upload") { stop in try await mapNetworkErrors {
+        let diagnostics = output.diagnostics(tool: "cxv-upload")
+        try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {
             let sink = try output.sink()
-            let session = dryRun ? nil : try NetworkSession(options: api, concurrency: concurrency, warn: diagnostics.warn)
+            let session = dryRun ? nil : try NetworkSession(options: api, concurrency: concurrency, diagnostics: diagnostics)
             let run = UploadRun(client: session?.client, journal: try journal.map { try UploadJournal(path: $0) },
                                 concurrency: concurrency, output: SharedOutput(sink),
                                 policy: InvalidLinePolicy(stage: "upload", skip: stream.skipInvalid), log: diagnostics.warn)

@@ -88,7 +88,7 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStage("cxv-validate") {
+        try runStage(output.diagnostics(tool: "cxv-validate")) {
             let phone = try PhoneNormalizer(region: region, strict: strict)
             var options = ValidateOptions(rules: ValidationRules(required: try requiredFields(), phone: phone))
             options.format = inputFormat
@@ -99,7 +99,7 @@ struct ValidateCommand: ParsableCommand {
             options.jobs = jobs
             options.maxRowBytes = maxRowBytes
             let sink = try output.sink()
-            let diagnostics = Diagnostics(tool: "cxv-validate")
+            let diagnostics = output.diagnostics(tool: "cxv-validate")
             let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn)
             try run.run(inputs: inputs)
             try sink.commit()

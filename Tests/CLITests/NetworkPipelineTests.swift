@@ -259,4 +259,29 @@ final class NetworkPipelineTests: XCTestCase {
         XCTAssertEqual(stats["contactsStored"] as? Int, 3500)
         XCTAssertEqual(stats["distinctPhoneNumbers"] as? Int, 3500)
     }
+
+    /// --log-level and --log-format json: each request at debug, one JSON object a line;
+    /// --quiet keeps only errors; stdout carries records only, whatever the level.
+    func testLogLevelsAndJSONLogs() throws {
+        try startSandbox(["--job-time", "0"])
+        let r = try Pipeline.sh(env + """
+            { cxv-validate --region US '\(Pipeline.sample)' --quiet || [ $? -eq 1 ]; } | cxv-chunk | cxv-gzip \
+            | cxv-upload --base-url \(url) --log-level debug --log-format json 2> upload.log \
+            | cxv-poll --base-url \(url) --interval 0.05 --quiet 2> poll.log > out.ndjson
+            cat upload.log; echo "poll says $(wc -c < poll.log) bytes"
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "", "--quiet: cxv-validate's warnings are gone")
+        let logs = r.lines.dropLast()
+        XCTAssertGreaterThanOrEqual(logs.count, 4, r.text)
+        for line in logs {
+            let entry = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], line)
+            XCTAssertEqual(entry["tool"], "cxv-upload")
+            XCTAssertNotNil(entry["time"])
+            XCTAssertTrue(["debug", "info"].contains(entry["level"] ?? ""), line)
+        }
+        XCTAssertEqual(logs.filter { $0.contains("POST api/v2/contacts/import") }.count, 3, "a line per request")
+        XCTAssertEqual(r.lines.last, "poll says 0 bytes")
+        XCTAssertTrue(try Pipeline.sh("cat out.ndjson", in: dir).records.allSatisfy { $0["kind"] != nil }, "stdout is records only")
+    }
 }

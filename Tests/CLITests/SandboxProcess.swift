@@ -17,11 +17,13 @@ final class SandboxProcess {
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let byte = out.fileHandleForReading.readData(ofLength: 1)
-            guard !byte.isEmpty else { throw SandboxProcessError.noAddress(String(decoding: line, as: UTF8.self)) }
+            if byte.isEmpty { break }
             line.append(byte)
         }
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("listening on http://127.0.0.1:") || text.hasPrefix("listening on https://127.0.0.1:") else {
+            process.terminate()  // never leave a server behind a failed test
+            process.waitUntilExit()
             throw SandboxProcessError.noAddress(text)
         }
         url = String(text.dropFirst("listening on ".count))

@@ -21,21 +21,26 @@ final class SecretsTests: XCTestCase {
                                           "--latency", "50ms", "--seed", "11", "--client-secret", secret])
         try Data((secret + "\n").utf8).write(to: dir.appendingPathComponent("secret"))
         try Pipeline.sh("chmod 600 secret; mkdir out", in: dir)
-        let api = "--base-url \(sandbox.url) --client-secret-file secret"
+        // Every stage at its most talkative: each request, each token fetched or read from the cache.
+        let log = "--log-level debug"
+        let api = "--base-url \(sandbox.url) --client-secret-file secret \(log)"
         let r = try Pipeline.sh("""
             export CXONE_CLIENT_ID=cxv-demo XDG_CACHE_HOME="$PWD/cache"
-            cxv-validate --region US --dedupe '\(Pipeline.sample)' 2> out/validate.err | cxv-chunk --size 300 2> out/chunk.err \
-            | cxv-gzip 2> out/gzip.err | tee out/chunks.ndjson | cxv-upload \(api) --journal out/journal.ndjson --concurrency 1 \
+            cxv-validate \(log) --region US --dedupe '\(Pipeline.sample)' 2> out/validate.err | cxv-chunk \(log) --size 300 2> out/chunk.err \
+            | cxv-gzip \(log) 2> out/gzip.err | tee out/chunks.ndjson | cxv-upload \(api) --journal out/journal.ndjson --concurrency 1 \
               2> out/upload.err | cxv-poll \(api) --interval 0.5 2> out/poll.err > out/stream.ndjson
-            cxv-report --rejects out/rejects.csv < out/stream.ndjson > out/report.txt 2> out/report.err
-            cxv-report --format json < out/stream.ndjson > out/report.json
+            cxv-report \(log) --rejects out/rejects.csv < out/stream.ndjson > out/report.txt 2> out/report.err
+            cxv-report \(log) --format json < out/stream.ndjson > out/report.json
             cxv-upload \(api) --dry-run < out/stream.ndjson > out/dry.ndjson 2> out/dry.err
-            CXONE_CLIENT_SECRET='\(secret)' cxv-upload --base-url \(sandbox.url) --journal out/journal.ndjson \
-              < out/stream.ndjson > out/env.ndjson 2> out/env.err
-            cxv-upload --base-url \(sandbox.url) --client-id nobody --client-secret-file secret < out/chunks.ndjson \
+            CXONE_CLIENT_SECRET='\(secret)' cxv-upload --base-url \(sandbox.url) --journal out/journal.ndjson \(log) \
+              --log-format json < out/stream.ndjson > out/env.ndjson 2> out/env.err
+            cxv-upload --base-url \(sandbox.url) --client-id nobody --client-secret-file secret \(log) < out/chunks.ndjson \
               > out/refused.ndjson 2> out/refused.err; echo "refused $?"
             """, in: dir)
         XCTAssertTrue(r.text.contains("refused 77"), r.text)
+        let upload = try String(contentsOf: dir.appendingPathComponent("out/upload.err"), encoding: .utf8)
+        XCTAssertTrue(upload.contains("debug: POST api/v2/contacts/import → 201"), "debug logs each request: \(upload)")
+        XCTAssertTrue(upload.contains("info: fetched a token"), upload)
         let tokens = try XCTUnwrap(try JSONSerialization.jsonObject(
             with: try Pipeline.sh("curl -s \(sandbox.url)/sandbox/tokens").stdout) as? [String])
         XCTAssertGreaterThan(tokens.count, 1, "short-lived tokens were refreshed during the run")
