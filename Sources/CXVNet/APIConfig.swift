@@ -75,10 +75,13 @@ public struct APIConfig: Sendable {
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
             warn("\(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let bytes: [UInt8]
+        do {
+            bytes = try InputSource.contents(of: path, limit: 64 << 10)
+        } catch {
             throw CXVError.noInput(path: path, reason: "cannot read the client secret file")
         }
-        let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        let secret = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         guard !secret.isEmpty else { throw CXVError.config("\(path): the client secret file is empty") }
         return secret
     }

@@ -190,8 +190,8 @@ public struct TokenCache: Sendable {
     }
 
     func load() -> TokenProvider.Token? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(TokenProvider.Token.self, from: data)
+        guard let bytes = try? InputSource.contents(of: path, limit: 64 << 10) else { return nil }
+        return try? JSONDecoder().decode(TokenProvider.Token.self, from: Data(bytes))
     }
 
     func store(_ token: TokenProvider.Token) {

@@ -17,9 +17,10 @@ public actor UploadJournal {
 
     public init(path: String) throws {
         self.path = path
-        if let data = FileManager.default.contents(atPath: path) {
-            for line in data.split(separator: UInt8(ascii: "\n")) {
-                if let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)) { jobs[entry.key] = entry.job }
+        if access(path, F_OK) == 0 {
+            var lines = LineReader(source: try InputSource(path: path))
+            while let entry = try lines.next({ try? JSONDecoder().decode(Entry.self, from: Data($0)) }) {
+                if let entry { jobs[entry.key] = entry.job }
             }
         }
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
