@@ -98,7 +98,7 @@ public func runAsyncStage(_ diagnostics: Diagnostics, _ body: (StopRequest) asyn
         source.setEventHandler {
             stop.request(number)
             signal(number, SIG_DFL)
-            diagnostics.warn("stopping: no more chunks are taken; the ones in flight get a second to finish (signal again to quit now)")
+            diagnostics.warn("stopping: no more chunks are taken; the ones in flight get half a second to finish (signal again to quit now)")
         }
         source.resume()
         return source

@@ -113,7 +113,7 @@ final class ReadAhead: @unchecked Sendable {
 }
 
 /// How long a stopped stage lets its in-flight requests finish before cancelling them.
-let stopGrace: Duration = .seconds(1)
+let stopGrace: Duration = .milliseconds(500)
 
 /// Thrown by the stop watcher: the grace after a stop is over.
 struct StopGraceExpired: Error {}

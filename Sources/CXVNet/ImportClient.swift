@@ -89,7 +89,6 @@ public final class ImportClient: Sendable {
     /// JSON): such an answer is retried like a 5xx, which the Idempotency-Key makes safe.
     public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                      flaw: (HTTPAnswer) -> String? = { _ in nil }) async throws -> Outcome {
-        var random = SystemRandomNumberGenerator()
         let started = ContinuousClock.now
         var refreshed = false
         var attempt = 0
@@ -145,7 +144,7 @@ public final class ImportClient: Sendable {
             }
             try Task.checkCancellation()
             guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,
-                                         retryAfter: retryAfter, using: &random) else {
+                                         retryAfter: retryAfter) else {
                 return .gaveUp("\(failure) (after \(attempt) attempts)", attempts: attempt)
             }
             await counters.retried()

@@ -66,8 +66,8 @@ public final class PollRun {
         var retries: Int
     }
 
-    /// Reads `inputs` to the end, or until `stop` is requested: then jobs in flight get a
-    /// second to settle, the rest are written back as they came (so a re-run polls them
+    /// Reads `inputs` to the end, or until `stop` is requested: then jobs in flight get half
+    /// a second to settle, the rest are written back as they came (so a re-run polls them
     /// again), no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now

@@ -22,6 +22,13 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The wait before attempt `attempt + 1` (attempts count from 1), or nil to give up.
+    /// The wait before the next attempt, drawn from the system's generator. Synchronous, so
+    /// the generator lives on a real stack: an `inout` into an async frame crashed ThreadSanitizer.
+    public func delay(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?) -> Duration? {
+        var random = SystemRandomNumberGenerator()
+        return delay(afterAttempt: attempt, elapsed: elapsed, retryAfter: retryAfter, using: &random)
+    }
+
     /// `retryAfter` is the server's word and wins (capped by `maxDelay`); otherwise a
     /// uniform draw from [0, min(maxDelay, base·2^(attempt-1))] — "full jitter".
     public func delay<R: RandomNumberGenerator>(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?,

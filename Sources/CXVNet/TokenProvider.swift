@@ -95,7 +95,6 @@ public actor TokenProvider {
         let form = [("grant_type", "client_credentials"), ("client_id", config.clientID),
                     ("client_secret", config.clientSecret), ("scope", config.scope)]
             .map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&")
-        var random = SystemRandomNumberGenerator()
         let started = ContinuousClock.now
         var attempt = 0
         while true {
@@ -124,7 +123,7 @@ public actor TokenProvider {
                 reason = error.description
             }
             guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,
-                                         retryAfter: retryAfter, using: &random) else {
+                                         retryAfter: retryAfter) else {
                 throw TokenError.unavailable("gave up after \(attempt) attempts: \(reason)")
             }
             try await Task.sleep(for: wait)

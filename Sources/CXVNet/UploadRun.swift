@@ -41,7 +41,7 @@ public final class UploadRun {
     }
 
     /// Reads `inputs` to the end, or until `stop` is requested: then what is in flight
-    /// gets a second to finish and is cancelled after that (a cancelled chunk is written
+    /// gets half a second to finish and is cancelled after that (a cancelled chunk is written
     /// back as it came, unjournaled, so a re-run sends it again under the same key),
     /// no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
