@@ -8,13 +8,14 @@ BENCH_PACKAGES := gzip miller time bc
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: help deps bench-deps build release test bench demo fuzz test-asan test-tsan install uninstall clean
+.PHONY: help deps bench-deps build release test bench demo man fuzz test-asan test-tsan install uninstall clean
 
 help:
 	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
 	@echo "make test      build and run every test (what CI runs)"
 	@echo "make bench     time 1M contacts: offline stages against gzip -6 and mlr, six stages against cxv-sandbox"
 	@echo "make release   optimised binaries"
+	@echo "make man       regenerate man/cxv-*.1 from the commands (ArgumentParser's generate-manual)"
 	@echo "make fuzz      run the CSV and NDJSON fuzzers (libFuzzer + ASan), FUZZ_TIME seconds each"
 	@echo "make test-asan / make test-tsan   every test under the address / thread sanitizer"
 	@echo "make install   install release binaries into \$$(DESTDIR)\$$(PREFIX)/bin (uninstall removes them)"
@@ -47,6 +48,14 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Man pages from the commands themselves, dated by the last commit. mdoc wants .Pp, not
+# the blank lines the plugin writes between paragraphs (groff -ww warns on each).
+man: deps
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual \
+	  --date $$(git log -1 --format=%cs) --authors "cxv engineers"
+	mkdir -p man
+	for t in $(TOOLS); do sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/$$t/$$t.1 > man/$$t.1; done
 
 # libFuzzer targets (Fuzz/), built apart so the normal build never sees them. Each runs
 # FUZZ_TIME seconds over its committed corpus, adding what it finds; crashes land in
