@@ -3,12 +3,12 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbox
-APT_PACKAGES := zlib1g-dev libphonenumber-dev curl openssl
+APT_PACKAGES := zlib1g-dev libphonenumber-dev curl openssl man-db
 BENCH_PACKAGES := gzip miller time bc
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: help deps bench-deps build release test bench demo man fuzz test-asan test-tsan install uninstall clean
+.PHONY: help deps bench-deps build release test bench demo man completions fuzz install-files test-asan test-tsan install uninstall clean
 
 help:
 	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench     time 1M contacts: offline stages against gzip -6 and mlr, six stages against cxv-sandbox"
 	@echo "make release   optimised binaries"
 	@echo "make man       regenerate man/cxv-*.1 from the commands (ArgumentParser's generate-manual)"
+	@echo "make completions   regenerate completions/ (bash, zsh, fish) from the commands"
 	@echo "make fuzz      run the CSV and NDJSON fuzzers (libFuzzer + ASan), FUZZ_TIME seconds each"
 	@echo "make test-asan / make test-tsan   every test under the address / thread sanitizer"
 	@echo "make install   install release binaries into \$$(DESTDIR)\$$(PREFIX)/bin (uninstall removes them)"
@@ -57,6 +58,15 @@ man: deps
 	mkdir -p man
 	for t in $(TOOLS); do sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/$$t/$$t.1 > man/$$t.1; done
 
+# Shell completions from the commands themselves; a test fails when they are stale.
+completions: build
+	mkdir -p completions/bash completions/zsh completions/fish
+	for t in $(TOOLS); do \
+	  "$(BIN_DEBUG)/$$t" --generate-completion-script bash > completions/bash/$$t; \
+	  "$(BIN_DEBUG)/$$t" --generate-completion-script zsh > completions/zsh/_$$t; \
+	  "$(BIN_DEBUG)/$$t" --generate-completion-script fish > completions/fish/$$t.fish; \
+	done
+
 # libFuzzer targets (Fuzz/), built apart so the normal build never sees them. Each runs
 # FUZZ_TIME seconds over its committed corpus, adding what it finds; crashes land in
 # .build-fuzz/artifacts. Tests/CLITests replays the corpus through the tools on every test run.
@@ -87,12 +97,28 @@ bench: release bench-deps
 demo: build
 	scripts/demo.sh "$(BIN_DEBUG)"
 
+# Binaries, man pages, and completions where bash-completion, zsh and fish look for them.
+INSTALLED = $(foreach t,$(TOOLS),bin/$(t) share/man/man1/$(t).1 share/bash-completion/completions/$(t) \
+  share/zsh/site-functions/_$(t) share/fish/vendor_completions.d/$(t).fish)
+
 install: release
-	install -d "$(DESTDIR)$(PREFIX)/bin"
-	for t in $(TOOLS); do install -m 0755 "$(BIN_RELEASE)/$$t" "$(DESTDIR)$(PREFIX)/bin/$$t"; done
+	$(MAKE) install-files INSTALL_BIN="$(BIN_RELEASE)"
+
+# The copying alone, from INSTALL_BIN (the test installs its debug build this way).
+install-files:
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+	  "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	for t in $(TOOLS); do \
+	  install -m 0755 "$(INSTALL_BIN)/$$t" "$(DESTDIR)$(PREFIX)/bin/$$t"; \
+	  install -m 0644 man/$$t.1 "$(DESTDIR)$(PREFIX)/share/man/man1/$$t.1"; \
+	  install -m 0644 completions/bash/$$t "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t"; \
+	  install -m 0644 completions/zsh/_$$t "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t"; \
+	  install -m 0644 completions/fish/$$t.fish "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish"; \
+	done
 
 uninstall:
-	for t in $(TOOLS); do rm -f "$(DESTDIR)$(PREFIX)/bin/$$t"; done
+	rm -f $(foreach f,$(INSTALLED),"$(DESTDIR)$(PREFIX)/$(f)")
 
 clean:
 	rm -rf .build .build-fuzz .build-asan .build-tsan bench/out
