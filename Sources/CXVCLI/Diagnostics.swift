@@ -21,12 +21,21 @@ public struct Diagnostics: Sendable {
     public let tool: String
     /// The swift-log logger the libraries log through; its handler writes here.
     public let logger: Logger
+    /// The live line at the bottom of the terminal, when this stage draws one.
+    let statusLine: StatusLine?
 
-    public init(tool: String, level: Logger.Level = .warning, format: LogFormat = .text) {
+    public init(tool: String, level: Logger.Level = .warning, format: LogFormat = .text, progress: Bool = false) {
         self.tool = tool
-        var logger = Logger(label: tool) { _ in StderrLogHandler(tool: tool, format: format) }
+        let statusLine = progress ? StatusLine(color: StatusLine.colorWanted) : nil
+        var logger = Logger(label: tool) { _ in StderrLogHandler(tool: tool, format: format, statusLine: statusLine) }
         logger.logLevel = level
         self.logger = logger
+        self.statusLine = statusLine
+    }
+
+    /// A live line showing `fields` of the stage's counts, or nil when this stage draws none.
+    public func progress<Value: Sendable>(_ initial: Value, fields: @escaping @Sendable (Value) -> [ProgressField]) -> ProgressMeter<Value>? {
+        statusLine.map { ProgressMeter(tool: tool, initial: initial, line: $0, fields: fields) }
     }
 
     public func warn(_ message: String) { logger.warning("\(message)") }
@@ -37,6 +46,7 @@ public struct Diagnostics: Sendable {
 struct StderrLogHandler: LogHandler {
     let tool: String
     let format: LogFormat
+    let statusLine: StatusLine?
     var logLevel: Logger.Level = .warning
     var metadata: Logger.Metadata = [:]
 
@@ -67,6 +77,10 @@ struct StderrLogHandler: LogHandler {
             w.endRecord()
             line = w.bytes
         }
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // unbuffered, one write per line
+        if let statusLine {
+            statusLine.message(line)
+        } else {
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // unbuffered, one write per line
+        }
     }
 }

@@ -21,15 +21,25 @@ public struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("text, or json: one object a line, for batch systems that collect logs.", valueName: "format"))
     public var logFormat: LogFormat = .text
 
-    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Say nothing on stderr but errors (--log-level error).")
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Say nothing on stderr but errors (--log-level error) and draw no progress line.")
     public var quiet = false
+
+    @Flag(inversion: .prefixedNo, help: """
+        Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr \
+        is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), \
+        not into a pipe. NO_COLOR turns its color off.
+        """)
+    public var progress: Bool?
 
     public init() {}
 
     public func sink() throws -> OutputSink { try OutputSink(path: output) }
 
-    public func diagnostics(tool: String) -> Diagnostics {
-        Diagnostics(tool: tool, level: quiet ? .error : logLevel, format: logFormat)
+    /// The stage's diagnostics; `progressDefault` says when it draws a live line unasked.
+    public func diagnostics(tool: String, progressDefault: ProgressDefault = .whenWritingAFile) -> Diagnostics {
+        let drawn = StatusLine.wanted(forced: progress, quiet: quiet, rule: progressDefault,
+                                      writingAFile: output != nil || StatusLine.stdoutIsAFile)
+        return Diagnostics(tool: tool, level: quiet ? .error : logLevel, format: logFormat, progress: drawn)
     }
 }
 

@@ -19,6 +19,8 @@ public struct PollTally: Sendable {
     /// Of `failed`, the chunks whose requests exhausted their retries.
     public var gaveUp = 0
 
+    public init() {}
+
     /// Chunks were followed, none completed, and some could not reach the service: exit 69.
     public var serviceUnavailable: Bool { gaveUp > 0 && completed == 0 }
 
@@ -49,12 +51,24 @@ public final class PollRun {
 
     public var tally: PollTally { counts.tally }
 
+    /// Told the tally each time it changes, for a progress line; set before `run`.
+    public var progress: (@Sendable (PollTally) -> Void)? {
+        get { counts.observer }
+        set { counts.observer = newValue }
+    }
+
     /// The tally, added to by each chunk's task as it finishes.
     private final class Counts: @unchecked Sendable {
         private let lock = NSLock()  // guards `value`
         private var value = PollTally()
+        var observer: (@Sendable (PollTally) -> Void)?
         var tally: PollTally { lock.withLock { value } }
-        func add(_ body: (inout PollTally) -> Void) { lock.withLock { body(&value) } }
+        func add(_ body: (inout PollTally) -> Void) {
+            lock.withLock {
+                body(&value)
+                observer?(value)
+            }
+        }
     }
 
     struct Finished: Sendable {

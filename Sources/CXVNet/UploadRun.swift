@@ -7,6 +7,8 @@ public struct UploadTally: Sendable {
     /// Of `failed`, the chunks that exhausted their retries (not refused by the server).
     public var gaveUp = 0
 
+    public init() {}
+
     /// Chunks were to be sent, none was, and some could not reach the service: exit 69.
     public var serviceUnavailable: Bool { gaveUp > 0 && submitted == 0 }
 
@@ -27,7 +29,11 @@ public final class UploadRun {
     private let output: SharedOutput
     private let policy: InvalidLinePolicy
     private let log: @Sendable (String) -> Void
-    public private(set) var tally = UploadTally()
+    public private(set) var tally = UploadTally() {
+        didSet { progress?(tally) }
+    }
+    /// Told the tally each time it changes, for a progress line.
+    public var progress: (@Sendable (UploadTally) -> Void)?
 
     /// `client` nil is a dry run: the requests are described on stderr, nothing is sent.
     public init(client: ImportClient?, journal: UploadJournal?, concurrency: Int, output: SharedOutput,

@@ -44,13 +44,19 @@ struct ChunkCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStage(output.diagnostics(tool: "cxv-chunk")) {
+        let diagnostics = output.diagnostics(tool: "cxv-chunk")
+        try runStage(diagnostics) {
             let sink = try output.sink()
             let builder = ChunkBuilder(limits: ChunkLimits(rows: size, bytes: maxBytes), columns: extraColumns)
+            let meter = diagnostics.progress(ChunkTally()) {
+                [.init("contacts", $0.contacts), .init("chunks", $0.chunks), .init("rejected", $0.rejects, alert: true)]
+            }
+            defer { meter?.finish() }
             try forEachRecord(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,
                               policy: InvalidLinePolicy(stage: "chunk", skip: stream.skipInvalid),
                               output: sink, owns: { $0 == .contact }) { record, source in
                 try sink.write(try builder.add(record, source: source))
+                meter?.update(builder.tally)
             }
             try sink.write(builder.finish())
             try sink.commit()

@@ -36,10 +36,16 @@ struct GzipCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStage(output.diagnostics(tool: "cxv-gzip")) {
+        let diagnostics = output.diagnostics(tool: "cxv-gzip")
+        try runStage(diagnostics) {
             let sink = try output.sink()
             let run = GzipRun(compressor: ChunkCompressor(level: level, decompress: decompress), jobs: jobs,
                               policy: InvalidLinePolicy(stage: "gzip", skip: stream.skipInvalid), output: sink)
+            let meter = diagnostics.progress(GzipTally()) {
+                [.init("chunks", $0.chunks), .init("csv", bytes: $0.csvBytes), .init("gzip", bytes: $0.gzipBytes)]
+            }
+            defer { meter?.finish() }
+            run.progress = meter?.observer
             try run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes)
             try sink.commit()
             return .ok

@@ -62,6 +62,13 @@ struct PollCommand: AsyncParsableCommand {
             settings.retries = retries
             let run = PollRun(client: session.client, settings: settings, output: SharedOutput(sink),
                               policy: InvalidLinePolicy(stage: "poll", skip: stream.skipInvalid))
+            let meter = diagnostics.progress(PollTally()) { (t: PollTally) -> [ProgressField] in
+                [.init("chunks", t.chunks), .init("waiting", t.chunks - t.completed - t.failed),
+                 .init("completed", t.completed), .init("failed", t.failed, alert: true),
+                 .init("rejected", t.rejects, alert: true)]
+            }
+            defer { meter?.finish() }
+            run.progress = meter?.observer
             do {
                 try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
             } catch {

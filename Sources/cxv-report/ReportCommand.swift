@@ -35,11 +35,20 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runStage(output.diagnostics(tool: "cxv-report")) {
+        let diagnostics = output.diagnostics(tool: "cxv-report", progressDefault: .whenStderrIsATerminal)
+        try runStage(diagnostics) {
             let sink = try output.sink()
             var builder = ReportBuilder(rejects: try rejects.map { try RejectsFile(path: $0) })
+            let meter = diagnostics.progress(ReportProgress()) { now in
+                [.init("read", now.read), .init("rejected", now.rejected, alert: true)]
+                    + (now.inFlight.map { [.init("in flight", $0)] } ?? [])
+                    + [.init("completed", now.completed), .init("failed", now.failed, alert: true)]
+            }
+            defer { meter?.finish() }
+            builder.progress = meter?.observer
             try builder.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes,
                             policy: InvalidLinePolicy(stage: "report", skip: stream.skipInvalid))
+            meter?.finish()  // the summary may go to the same terminal
             try builder.finish()
             let report = builder.report
             try sink.write(format == .json ? report.json : report.text)

@@ -58,6 +58,12 @@ struct UploadCommand: AsyncParsableCommand {
             let run = UploadRun(client: session?.client, journal: try journal.map { try UploadJournal(path: $0) },
                                 concurrency: concurrency, output: SharedOutput(sink),
                                 policy: InvalidLinePolicy(stage: "upload", skip: stream.skipInvalid), log: diagnostics.warn)
+            let meter = diagnostics.progress(UploadTally()) { (t: UploadTally) -> [ProgressField] in
+                [.init("chunks", t.chunks), .init("in flight", t.chunks - t.submitted - t.failed - t.dryRun),
+                 .init("submitted", t.submitted), .init("failed", t.failed, alert: true)]
+            }
+            defer { meter?.finish() }
+            run.progress = meter?.observer
             do {
                 try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
             } catch {

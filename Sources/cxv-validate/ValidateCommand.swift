@@ -88,7 +88,8 @@ struct ValidateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runStage(output.diagnostics(tool: "cxv-validate")) {
+        let diagnostics = output.diagnostics(tool: "cxv-validate")
+        try runStage(diagnostics) {
             let phone = try PhoneNormalizer(region: region, strict: strict)
             var options = ValidateOptions(rules: ValidationRules(required: try requiredFields(), phone: phone))
             options.format = inputFormat
@@ -99,8 +100,12 @@ struct ValidateCommand: ParsableCommand {
             options.jobs = jobs
             options.maxRowBytes = maxRowBytes
             let sink = try output.sink()
-            let diagnostics = output.diagnostics(tool: "cxv-validate")
             let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn)
+            let meter = diagnostics.progress(ValidateTally()) {
+                [.init("read", $0.read), .init("contacts", $0.contacts), .init("rejected", $0.rejects, alert: true)]
+            }
+            defer { meter?.finish() }
+            run.progress = meter?.observer
             try run.run(inputs: inputs)
             try sink.commit()
             return run.tally.rejects > 0 ? .someRejected : .ok

@@ -20,7 +20,7 @@ function __cxv-chunk_parse_tokens -S
     set -l unparsed_tokens (__cxv-chunk_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-chunk'
-        __cxv-chunk_parse_subcommand -r 1 'size=' 'max-bytes=' 'columns=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'version' 'h/help'
+        __cxv-chunk_parse_subcommand -r 1 'size=' 'max-bytes=' 'columns=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-chunk_parse_subcommand -r 1 'version'
@@ -86,7 +86,9 @@ complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_positional 
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" o output' -s 'o' -l 'output' -d 'Write to FILE instead of stdout; FILE appears only when the stage succeeds.' -rF
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" log-level' -l 'log-level' -d 'What to say on stderr: error, warning, info (what was done) or debug (every request).' -rfka 'error warning info debug'
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" log-format' -l 'log-format' -d 'text, or json: one object a line, for batch systems that collect logs.' -rfka 'text json'
-complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error).'
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error) and draw no progress line.'
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" progress' -l 'progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" no-progress' -l 'no-progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" version' -l 'version' -d 'Show the version.'
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_positional "cxv-chunk" -eq 2' -fa 'help' -d 'Show subcommand help information.'

@@ -20,7 +20,7 @@ function __cxv-gzip_parse_tokens -S
     set -l unparsed_tokens (__cxv-gzip_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-gzip'
-        __cxv-gzip_parse_subcommand -r 1 'level=' 'd/decompress' 'jobs=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'version' 'h/help'
+        __cxv-gzip_parse_subcommand -r 1 'level=' 'd/decompress' 'jobs=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-gzip_parse_subcommand -r 1 'version'
@@ -86,7 +86,9 @@ complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_positional "c
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" o output' -s 'o' -l 'output' -d 'Write to FILE instead of stdout; FILE appears only when the stage succeeds.' -rF
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" log-level' -l 'log-level' -d 'What to say on stderr: error, warning, info (what was done) or debug (every request).' -rfka 'error warning info debug'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" log-format' -l 'log-format' -d 'text, or json: one object a line, for batch systems that collect logs.' -rfka 'text json'
-complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error).'
+complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error) and draw no progress line.'
+complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" progress' -l 'progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
+complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" no-progress' -l 'no-progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" version' -l 'version' -d 'Show the version.'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_positional "cxv-gzip" -eq 2' -fa 'help' -d 'Show subcommand help information.'

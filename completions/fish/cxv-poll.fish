@@ -20,7 +20,7 @@ function __cxv-poll_parse_tokens -S
     set -l unparsed_tokens (__cxv-poll_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-poll'
-        __cxv-poll_parse_subcommand -r 1 'interval=' 'max-interval=' 'timeout=' 'retries=' 'concurrency=' 'base-url=' 'token-url=' 'tenant=' 'client-id=' 'client-secret-file=' 'cacert=' 'allow-http' 'max-attempts=' 'request-timeout=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'version' 'h/help'
+        __cxv-poll_parse_subcommand -r 1 'interval=' 'max-interval=' 'timeout=' 'retries=' 'concurrency=' 'base-url=' 'token-url=' 'tenant=' 'client-id=' 'client-secret-file=' 'cacert=' 'allow-http' 'max-attempts=' 'request-timeout=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-poll_parse_subcommand -r 1 'version'
@@ -97,7 +97,9 @@ complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_positional "c
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" o output' -s 'o' -l 'output' -d 'Write to FILE instead of stdout; FILE appears only when the stage succeeds.' -rF
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" log-level' -l 'log-level' -d 'What to say on stderr: error, warning, info (what was done) or debug (every request).' -rfka 'error warning info debug'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" log-format' -l 'log-format' -d 'text, or json: one object a line, for batch systems that collect logs.' -rfka 'text json'
-complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error).'
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error) and draw no progress line.'
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" progress' -l 'progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" no-progress' -l 'no-progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" version' -l 'version' -d 'Show the version.'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_positional "cxv-poll" -eq 2' -fa 'help' -d 'Show subcommand help information.'

@@ -20,7 +20,7 @@ function __cxv-validate_parse_tokens -S
     set -l unparsed_tokens (__cxv-validate_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-validate'
-        __cxv-validate_parse_subcommand -r 1 'input-format=' 'delimiter=' 'map=+' 'require=' 'region=' 'strict' 'dedupe' 'suppress=' 'jobs=' 'max-row-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'version' 'h/help'
+        __cxv-validate_parse_subcommand -r 1 'input-format=' 'delimiter=' 'map=+' 'require=' 'region=' 'strict' 'dedupe' 'suppress=' 'jobs=' 'max-row-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-validate_parse_subcommand -r 1 'version'
@@ -90,7 +90,9 @@ complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" o output' -s 'o' -l 'output' -d 'Write to FILE instead of stdout; FILE appears only when the stage succeeds.' -rF
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" log-level' -l 'log-level' -d 'What to say on stderr: error, warning, info (what was done) or debug (every request).' -rfka 'error warning info debug'
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" log-format' -l 'log-format' -d 'text, or json: one object a line, for batch systems that collect logs.' -rfka 'text json'
-complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error).'
+complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error) and draw no progress line.'
+complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" progress' -l 'progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
+complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" no-progress' -l 'no-progress' -d 'Draw a live line of counts on stderr, or never. Default: cxv-report draws one when stderr is a terminal; the other stages when stderr is a terminal and they write to a file (-o or >), not into a pipe. NO_COLOR turns its color off.'
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_positional "cxv-validate" -ge 1' -F
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" version' -l 'version' -d 'Show the version.'
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -16,6 +16,8 @@ public struct ChunkTally: Equatable, Sendable {
     public var rows = 0
     public var rejects = 0
 
+    public init() {}
+
     public var record: [UInt8] {
         tallyRecord(stage: "chunk", ["contacts": contacts, "chunks": chunks, "rows": rows, "rejects": rejects])
     }

@@ -7,6 +7,8 @@ public struct GzipTally: Equatable, Sendable {
     public var gzipBytes = 0
     public var decompress = false
 
+    public init() {}
+
     public var record: [UInt8] {
         tallyRecord(stage: "gzip", mode: decompress ? "decompress" : nil,
                     ["chunks": chunks, "csv_bytes": csvBytes, "gzip_bytes": gzipBytes])

@@ -6,13 +6,16 @@ public final class GzipRun {
     private let policy: InvalidLinePolicy
     private let output: OutputSink
     public private(set) var tally: GzipTally
+    /// Told the tally after each chunk, for a progress line.
+    public var progress: ((GzipTally) -> Void)?
 
     public init(compressor: ChunkCompressor, jobs: Int, policy: InvalidLinePolicy, output: OutputSink) {
         self.compressor = compressor
         self.jobs = jobs
         self.policy = policy
         self.output = output
-        tally = GzipTally(decompress: compressor.decompress)
+        tally = GzipTally()
+        tally.decompress = compressor.decompress
     }
 
     private enum Item: Sendable {
@@ -61,6 +64,7 @@ public final class GzipRun {
                         tally.chunks += 1
                         tally.csvBytes += sizes.csv
                         tally.gzipBytes += sizes.gzip
+                        progress?(tally)
                     }
                     try output.write(result.record)
                 }

@@ -1,6 +1,19 @@
 /// The stages of a full run, in pipeline order.
 public let pipelineStages = ["validate", "chunk", "gzip", "upload", "poll"]
 
+/// What cxv-report's live line shows: contacts read (so far, until validate's tally
+/// arrives), rejected, and chunks not yet back, completed and failed.
+public struct ReportProgress: Sendable {
+    public var read = 0, rejected = 0
+    /// Chunks cxv-chunk made that have not come back; nil until its tally arrives.
+    public var inFlight: Int?
+    public var completed = 0, failed = 0
+
+    public init(read: Int = 0, rejected: Int = 0, inFlight: Int? = nil, completed: Int = 0, failed: Int = 0) {
+        (self.read, self.rejected, self.inFlight, self.completed, self.failed) = (read, rejected, inFlight, completed, failed)
+    }
+}
+
 /// Everything cxv-report learns from a stream, and the accounting of DESIGN §2:
 /// read = imported + rejected (validate, chunk, import) + in failed chunks + not submitted.
 public struct Report: Sendable {
@@ -43,6 +56,14 @@ public struct Report: Sendable {
     /// Requests sent again (upload's and poll's); chunk re-uploads are `retries`.
     public var requestRetries: Int {
         (tallies["upload"]?["retries"] ?? 0) + (tallies["poll"]?["request_retries"] ?? 0)
+    }
+
+    /// Where the count stands part way through the stream.
+    public var progress: ReportProgress {
+        ReportProgress(read: tallies["validate"]?["read"] ?? (rejected + rows.total + unchunkedContacts),
+                       rejected: rejected,
+                       inFlight: tallies["chunk"]?["chunks"].map { max(0, $0 - chunks.completed - chunks.failed) },
+                       completed: chunks.completed, failed: chunks.failed)
     }
 
     public var ranNetwork: Bool { tallies["upload"] != nil || tallies["poll"] != nil }

@@ -3,6 +3,8 @@
 public struct ReportBuilder {
     public private(set) var report = Report()
     private let rejects: RejectsFile?
+    /// Told where the count stands after each record, for a live line.
+    public var progress: ((ReportProgress) -> Void)?
 
     public init(rejects: RejectsFile?) {
         self.rejects = rejects
@@ -24,6 +26,7 @@ public struct ReportBuilder {
                     _ = try policy.reject(for: invalid, source: source)  // throws unless --skip-invalid
                     report.invalidLines += 1
                 }
+                progress?(report.progress)
             }) {}
         }
     }

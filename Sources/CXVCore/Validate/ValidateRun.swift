@@ -26,6 +26,8 @@ public struct ValidateTally: Equatable, Sendable {
     public var contacts = 0
     public var rejects = 0
 
+    public init() {}
+
     public var record: [UInt8] {
         tallyRecord(stage: "validate", ["read": read, "contacts": contacts, "rejects": rejects])
     }
@@ -40,6 +42,8 @@ public final class ValidateRun {
     private var seen: [UInt64: (line: Int, file: String?)] = [:]
     private var suppressed: Set<UInt64> = []
     public private(set) var tally = ValidateTally()
+    /// Told the tally after each batch written, for a progress line.
+    public var progress: ((ValidateTally) -> Void)?
 
     public init(options: ValidateOptions, output: OutputSink, warn: @escaping (String) -> Void) throws {
         self.options = options
@@ -165,6 +169,7 @@ public final class ValidateRun {
         let needsPass = options.dedupe || !suppressed.isEmpty
         try orderedParallelMap(width: options.jobs, produce: produce, transform: { validator.validate($0) }) { batch in
             tally.read += batch.entries.count
+            defer { progress?(tally) }
             guard needsPass else {
                 for entry in batch.entries {
                     if entry.phoneKey == nil { tally.rejects += 1 } else { tally.contacts += 1 }
