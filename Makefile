@@ -51,12 +51,15 @@ test: deps
 	$(SWIFT) test --skip-build
 
 # Man pages from the commands themselves, dated by the last commit. mdoc wants .Pp, not
-# the blank lines the plugin writes between paragraphs (groff -ww warns on each).
+# the blank lines the plugin writes between paragraphs (groff -ww warns on each), and the
+# `subcommand` it puts in the SYNOPSIS of a command that has none. man/cxv.7 is written by hand.
 man: deps
 	$(SWIFT) package --allow-writing-to-package-directory generate-manual \
 	  --date $$(git log -1 --format=%cs) --authors "cxv engineers"
 	mkdir -p man
-	for t in $(TOOLS); do sed 's/^$$/.Pp/' .build/plugins/GenerateManual/outputs/$$t/$$t.1 > man/$$t.1; done
+	for t in $(TOOLS); do \
+	  sed -e 's/^$$/.Pp/' -e '/^\.Ar subcommand$$/d' .build/plugins/GenerateManual/outputs/$$t/$$t.1 > man/$$t.1; \
+	done
 
 # Shell completions from the commands themselves; a test fails when they are stale.
 completions: build
@@ -98,17 +101,18 @@ demo: build
 	scripts/demo.sh "$(BIN_DEBUG)"
 
 # Binaries, man pages, and completions where bash-completion, zsh and fish look for them.
-INSTALLED = $(foreach t,$(TOOLS),bin/$(t) share/man/man1/$(t).1 share/bash-completion/completions/$(t) \
-  share/zsh/site-functions/_$(t) share/fish/vendor_completions.d/$(t).fish)
+INSTALLED = share/man/man7/cxv.7 $(foreach t,$(TOOLS),bin/$(t) share/man/man1/$(t).1 \
+  share/bash-completion/completions/$(t) share/zsh/site-functions/_$(t) share/fish/vendor_completions.d/$(t).fish)
 
 install: release
 	$(MAKE) install-files INSTALL_BIN="$(BIN_RELEASE)"
 
 # The copying alone, from INSTALL_BIN (the test installs its debug build this way).
 install-files:
-	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" "$(DESTDIR)$(PREFIX)/share/man/man7" \
 	  "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
 	  "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	install -m 0644 man/cxv.7 "$(DESTDIR)$(PREFIX)/share/man/man7/cxv.7"
 	for t in $(TOOLS); do \
 	  install -m 0755 "$(INSTALL_BIN)/$$t" "$(DESTDIR)$(PREFIX)/bin/$$t"; \
 	  install -m 0644 man/$$t.1 "$(DESTDIR)$(PREFIX)/share/man/man1/$$t.1"; \

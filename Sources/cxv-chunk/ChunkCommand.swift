@@ -8,8 +8,8 @@ struct ChunkCommand: ParsableCommand {
         commandName: "cxv-chunk",
         abstract: "Group contact records into import CSV chunks.",
         discussion: """
-        Each chunk record (state `built`) carries the CSV the import API takes — header \
-        phone_number,first_name,last_name,email plus any --columns — and `lines`, the source \
+        Each chunk record (state `built`) carries the CSV the import API takes (header \
+        phone_number,first_name,last_name,email plus any --columns) and `lines`, the source \
         line of each data row, so a server error about row 17 maps back to the input. \
         A chunk closes at --size rows or before its CSV would pass --max-bytes; a row is \
         never split, and a row too big for a chunk on its own becomes a reject. \

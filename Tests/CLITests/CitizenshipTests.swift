@@ -23,6 +23,20 @@ final class CitizenshipTests: XCTestCase {
         }
     }
 
+    /// groff's own check: no warning on any page, generated or hand-written.
+    func testEveryPageIsCleanGroff() throws {
+        let pages = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("man").path)
+            .filter { $0.hasSuffix(".1") || $0.hasSuffix(".7") }.sorted()
+        XCTAssertEqual(pages.count, 8, "\(pages)")
+        for page in pages {
+            let check = try Pipeline.sh("groff -mandoc -ww -z 'man/\(page)'", in: root)
+            XCTAssertEqual(check.status, 0, page)
+            XCTAssertEqual(check.stderr, "", "man/\(page)")
+        }
+        let synopsis = try String(contentsOf: root.appendingPathComponent("man/cxv-chunk.1"), encoding: .utf8)
+        XCTAssertFalse(synopsis.contains(".Ar subcommand"), "a command without subcommands has none in its SYNOPSIS")
+    }
+
     /// Completions that differ from what the tool generates now are stale: `make completions`.
     func testCompletionsAreCurrent() throws {
         for tool in CitizenshipTests.tools {
@@ -44,7 +58,9 @@ final class CitizenshipTests: XCTestCase {
         XCTAssertEqual(install.status, 0, install.stderr)
         let prefix = destdir.appendingPathComponent("usr/local").path
         let files = try Pipeline.sh("cd '\(prefix)' && find . -type f | sort").lines
-        XCTAssertEqual(files.count, 7 * 5, "\(files)")
+        XCTAssertEqual(files.count, 7 * 5 + 1, "\(files)")
+        let overview = try Pipeline.sh("MANWIDTH=80 man -l '\(prefix)/share/man/man7/cxv.7' | head -5")
+        XCTAssertTrue(overview.text.contains("CXV(7)"), "\(overview.text) \(overview.stderr)")
         for tool in CitizenshipTests.tools {
             for file in ["./bin/\(tool)", "./share/man/man1/\(tool).1", "./share/bash-completion/completions/\(tool)",
                          "./share/zsh/site-functions/_\(tool)", "./share/fish/vendor_completions.d/\(tool).fish"] {
