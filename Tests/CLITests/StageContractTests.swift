@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// What DESIGN §1 and §4 promise of every stage, checked on each of them: `-o` is atomic,
+/// a closed stdout ends it quietly with 0, and `--version` is the one version.
+final class StageContractTests: XCTestCase {
+    var dir: URL!
+    var sandbox: SandboxProcess?
+
+    override func setUpWithError() throws {
+        dir = try Pipeline.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        sandbox?.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    var env: String {
+        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache'; "
+    }
+
+    /// Each stage on input with a few good records and then a line that is not one:
+    /// it stops with 65, and its -o file never appears nor replaces the one already there.
+    func testDashOIsAtomicInEveryStage() throws {
+        sandbox = try SandboxProcess(["--job-time", "0"])
+        let url = sandbox!.url
+        let made = try Pipeline.sh(env + """
+            cxv-validate --region US --dedupe '\(Pipeline.sample)' > contacts.ndjson
+            cxv-chunk --size 500 contacts.ndjson > chunks.ndjson
+            cxv-gzip chunks.ndjson > compressed.ndjson
+            cxv-upload --base-url \(url) compressed.ndjson > submitted.ndjson
+            cxv-poll --base-url \(url) --interval 0.05 submitted.ndjson > polled.ndjson
+            for f in contacts chunks compressed submitted polled; do { cat $f.ndjson; echo 'not a record'; } > bad-$f.ndjson; done
+            """, in: dir)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let stages = [
+            ("cxv-chunk", "bad-contacts"),
+            ("cxv-gzip", "bad-chunks"),
+            ("cxv-upload --base-url \(url)", "bad-compressed"),
+            ("cxv-poll --base-url \(url) --interval 0.05", "bad-submitted"),
+            ("cxv-report", "bad-polled"),
+        ]
+        for (stage, input) in stages {
+            try "the target from last night\n".write(to: dir.appendingPathComponent("out.ndjson"), atomically: true, encoding: .utf8)
+            let r = try Pipeline.sh(env + "\(stage) -o out.ndjson \(input).ndjson", in: dir)
+            XCTAssertEqual(r.status, 65, "\(stage): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(input).ndjson:"), "\(stage) names file:line: \(r.stderr)")
+            XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("out.ndjson"), encoding: .utf8),
+                           "the target from last night\n", "\(stage): -o replaced its target on failure")
+            let ls = try Pipeline.sh("ls -a | grep -c 'out\\.ndjson\\.tmp' || true", in: dir)
+            XCTAssertEqual(ls.text, "0\n", "\(stage) left a temporary file behind")
+        }
+        // cxv-validate stops on a CSV it cannot read at all.
+        try "name,email\nAda,ada@example.com\n".write(to: dir.appendingPathComponent("nophone.csv"), atomically: true, encoding: .utf8)
+        let validate = try Pipeline.sh("cxv-validate -o out.ndjson nophone.csv", in: dir)
+        XCTAssertEqual(validate.status, 65, validate.stderr)
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("out.ndjson"), encoding: .utf8), "the target from last night\n")
+        XCTAssertEqual(try Pipeline.sh("ls -A | grep -v -E '\\.(ndjson|csv)$|^cache$' || true", in: dir).text, "",
+                       "no temporary file left anywhere")
+    }
+
+    /// Far more output than a pipe holds, read only to its first line. (cxv-validate's own
+    /// test is in OfflinePipelineTests; cxv-report writes one summary at the end.)
+    func testAClosedStdoutEndsEveryStageQuietly() throws {
+        sandbox = try SandboxProcess(["--job-time", "0"])
+        let url = sandbox!.url
+        let gen = Pipeline.packageRoot.appendingPathComponent("scripts/gen-contacts.py").path
+        let made = try Pipeline.sh(env + """
+            python3 '\(gen)' --count 60000 > big.csv
+            cxv-validate --region US big.csv > contacts.ndjson; [ $? -le 1 ]
+            cxv-chunk --size 200 contacts.ndjson > chunks.ndjson && cxv-gzip chunks.ndjson > compressed.ndjson \
+              && cxv-upload --base-url \(url) --concurrency 8 compressed.ndjson > submitted.ndjson
+            """, in: dir)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        for stage in ["cxv-chunk contacts.ndjson", "cxv-gzip chunks.ndjson", "cxv-upload --dry-run compressed.ndjson",
+                      "cxv-poll --base-url \(url) --interval 0.05 submitted.ndjson"] {
+            let r = try Pipeline.sh(env + "\(stage) 2> err.txt | head -1 > /dev/null; echo \"${PIPESTATUS[0]}\"; cat err.txt", in: dir)
+            let lines = r.lines
+            XCTAssertEqual(lines.first, "0", "\(stage) | head -1: \(r.text)")
+            XCTAssertEqual(lines.dropFirst().filter { !$0.hasPrefix("cxv-upload: dry run:") }, [], "\(stage) says nothing of it")
+        }
+    }
+
+    func testEveryToolHasTheOneVersion() throws {
+        let source = try String(contentsOf: Pipeline.packageRoot.appendingPathComponent("Sources/CXVCore/Support/Version.swift"),
+                                encoding: .utf8)
+        let version = try XCTUnwrap(source.split(separator: "\"").dropFirst().first.map(String.init))
+        for tool in CitizenshipTests.tools {
+            XCTAssertEqual(try Pipeline.sh("\(tool) --version").text, version + "\n", tool)
+        }
+    }
+}
