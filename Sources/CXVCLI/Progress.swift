@@ -84,10 +84,10 @@ public final class StatusLine: @unchecked Sendable {
         return type != S_IFIFO && type != S_IFSOCK && isatty(1) == 0
     }
 
-    /// Color unless NO_COLOR is set (https://no-color.org) or the terminal is dumb.
+    /// Color on a terminal, unless NO_COLOR is set (https://no-color.org) or the terminal is dumb.
     static var colorWanted: Bool {
         let env = ProcessInfo.processInfo.environment
-        return (env["NO_COLOR"] ?? "").isEmpty && env["TERM"] != "dumb"
+        return isatty(2) == 1 && (env["NO_COLOR"] ?? "").isEmpty && env["TERM"] != "dumb"
     }
 }
 
@@ -140,9 +140,11 @@ public final class ProgressMeter<Value: Sendable>: @unchecked Sendable {
         self.line = line
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
-        timer.setEventHandler { [unowned self] in self.draw() }
+        timer.setEventHandler { [weak self] in self?.draw() }
         timer.resume()
     }
+
+    deinit { timer.cancel() }
 
     /// The stage's counts now.
     public func update(_ value: Value) {

@@ -10,7 +10,7 @@ import Glibc
 /// Where a stage writes: `-o FILE` (atomic) or stdout, and how much it says on stderr.
 public struct OutputOptions: ParsableArguments {
     @Option(name: [.customShort("o"), .customLong("output")],
-            help: ArgumentHelp("Write to FILE instead of stdout; FILE appears only when the stage succeeds.", valueName: "file"),
+            help: ArgumentHelp("Write to FILE instead of stdout; FILE appears whole once the stage has read all its input (exit 0, 1 or 69), else not at all.", valueName: "file"),
             completion: .file())
     public var output: String?
 

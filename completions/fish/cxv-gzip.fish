@@ -83,7 +83,7 @@ complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_opti
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" skip-invalid' -l 'skip-invalid' -d 'Turn input lines that are not JSON records into rejects instead of stopping with status 65.'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" max-line-bytes' -l 'max-line-bytes' -d 'Refuse input lines longer than this many bytes.' -rfka ''
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_positional "cxv-gzip" -ge 1' -F
-complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" o output' -s 'o' -l 'output' -d 'Write to FILE instead of stdout; FILE appears only when the stage succeeds.' -rF
+complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" o output' -s 'o' -l 'output' -d 'Write to FILE instead of stdout; FILE appears whole once the stage has read all its input (exit 0, 1 or 69), else not at all.' -rF
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" log-level' -l 'log-level' -d 'What to say on stderr: error, warning, info (what was done) or debug (every request).' -rfka 'error warning info debug'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" log-format' -l 'log-format' -d 'text, or json: one object a line, for batch systems that collect logs.' -rfka 'text json'
 complete -c 'cxv-gzip' -n '__cxv-gzip_should_offer_completions_for_flags_or_options "cxv-gzip" q quiet' -s 'q' -l 'quiet' -d 'Say nothing on stderr but errors (--log-level error) and draw no progress line.'
