@@ -15,11 +15,12 @@ help:
 	@echo "make test      build and run every test (what CI runs)"
 	@echo "make bench     time 1M contacts: offline stages against gzip -6 and mlr, six stages against cxv-sandbox"
 	@echo "make release   optimised binaries"
-	@echo "make man       regenerate man/cxv-*.1 from the commands (ArgumentParser's generate-manual)"
+	@echo "make man       regenerate man/cxv-*.1 from the commands (ArgumentParser's generate-manual); man/cxv.7 is by hand"
 	@echo "make completions   regenerate completions/ (bash, zsh, fish) from the commands"
 	@echo "make fuzz      run the CSV and NDJSON fuzzers (libFuzzer + ASan), FUZZ_TIME seconds each"
 	@echo "make test-asan / make test-tsan   every test under the address / thread sanitizer"
-	@echo "make install   install release binaries into \$$(DESTDIR)\$$(PREFIX)/bin (uninstall removes them)"
+	@echo "make install   release binaries, man pages (man1, man7) and bash/zsh/fish completions under \$$(DESTDIR)\$$(PREFIX)"
+	@echo "make uninstall remove exactly the files make install put there"
 	@echo "make clean     remove build products"
 
 # Install missing system packages: as root directly, otherwise through sudo.
