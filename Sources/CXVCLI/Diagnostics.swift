@@ -80,7 +80,7 @@ struct StderrLogHandler: LogHandler {
         if let statusLine {
             statusLine.message(line)
         } else {
-            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // unbuffered, one write per line
+            line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
         }
     }
 }

@@ -1,3 +1,4 @@
+import CXVCore
 import Dispatch
 import Foundation
 #if canImport(Glibc)
@@ -50,13 +51,7 @@ public final class StatusLine: @unchecked Sendable {
     private static let eraseToEnd: [UInt8] = [0x1B, 0x5B, 0x4B]  // ESC [ K: no color, so NO_COLOR keeps it
 
     private func writeAll(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        bytes.withUnsafeBytes { CXVCore.writeAll(2, $0) }  // stderr gone: nothing left to tell
     }
 
     /// Columns of the terminal on stderr, or 80 when it does not say.

@@ -21,7 +21,6 @@ public struct RetryPolicy: Sendable {
         status == 408 || status == 429 || (500...599).contains(status)
     }
 
-    /// The wait before attempt `attempt + 1` (attempts count from 1), or nil to give up.
     /// The wait before the next attempt, drawn from the system's generator. Synchronous, so
     /// the generator lives on a real stack: an `inout` into an async frame crashed ThreadSanitizer.
     public func delay(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?) -> Duration? {
@@ -29,6 +28,7 @@ public struct RetryPolicy: Sendable {
         return delay(afterAttempt: attempt, elapsed: elapsed, retryAfter: retryAfter, using: &random)
     }
 
+    /// The wait before attempt `attempt + 1` (attempts count from 1), or nil to give up.
     /// `retryAfter` is the server's word and wins (capped by `maxDelay`); otherwise a
     /// uniform draw from [0, min(maxDelay, base·2^(attempt-1))] — "full jitter".
     public func delay<R: RandomNumberGenerator>(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?,

@@ -1,4 +1,5 @@
 // Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser.
+import CXVCore
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -200,7 +201,7 @@ struct FaultMiddleware: RouterMiddleware {
     private func log(_ request: Request, outcome: String) {
         guard config.verbose else { return }
         let line = Array("cxv-sandbox: \(request.method) \(request.uri.path) → \(outcome)\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }  // one unbuffered write per line
+        line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
     }
 }
 

@@ -7,6 +7,22 @@ import Darwin
 /// Thrown when the reader of stdout has gone (`| head`): the stage ends quietly.
 public struct OutputClosed: Error {}
 
+/// Writes all of `bytes` to `fd`, through short writes and interruptions; the errno of a
+/// write that failed, or nil.
+@discardableResult
+public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+    var offset = 0
+    while offset < bytes.count {
+        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        offset += n
+    }
+    return nil
+}
+
 /// Buffered output to stdout or, atomically, to a file: `-o FILE` writes a
 /// temporary file beside it and renames it only on `commit()`, so a Makefile
 /// never sees half a target.
@@ -82,17 +98,9 @@ public final class OutputSink {
     }
 
     public func flush() throws {
-        var offset = 0
-        try buffer.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { throw OutputClosed() }
-                    throw CXVError.io(path: path ?? "stdout", reason: String(cString: strerror(errno)))
-                }
-                offset += n
-            }
+        if let failure = buffer.withUnsafeBytes({ writeAll(fd, $0) }) {
+            if failure == EPIPE { throw OutputClosed() }
+            throw CXVError.io(path: path ?? "stdout", reason: String(cString: strerror(failure)))
         }
         bytesWritten += buffer.count
         buffer.removeAll(keepingCapacity: true)
