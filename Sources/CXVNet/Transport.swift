@@ -82,16 +82,16 @@ public final class Transport: Sendable {
         do {
             let deadline = ContinuousClock.now + timeout
             let response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
-            // AsyncHTTPClient's timeout ends with the head; a body that trickles in must end by the same deadline.
-            var buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await response.body.collect(upTo: Transport.maxBody) }
-                group.addTask {
-                    try await Task.sleep(until: deadline)
-                    return nil
+            // AsyncHTTPClient's timeout ends with the head. A body that trickles in must end by the same
+            // deadline; one that stops is cut by the read timeout. Checked per piece, not with a timer task:
+            // a child task and a timer a request cost cxv-poll a fifth of its time.
+            var buffer = ByteBuffer()
+            for try await piece in response.body {
+                guard ContinuousClock.now < deadline else { throw HTTPClientError.deadlineExceeded }
+                guard buffer.readableBytes + piece.readableBytes <= Transport.maxBody else {
+                    throw NIOTooManyBytesError(maxBytes: Transport.maxBody)
                 }
-                defer { group.cancelAll() }
-                guard let body = try await group.next() ?? nil else { throw HTTPClientError.deadlineExceeded }
-                return body
+                buffer.writeImmutableBuffer(piece)
             }
             return HTTPAnswer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                               body: buffer.readBytes(length: buffer.readableBytes) ?? [])
