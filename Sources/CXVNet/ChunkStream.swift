@@ -34,28 +34,48 @@ final class ReadAhead: @unchecked Sendable {
         let (items, continuation) = AsyncThrowingStream.makeStream(of: StreamItem.self)
         let room = Room(depth)
         let thread = Thread {
+            // Lines passed through are sent on together while more are already read, one write for
+            // many (a reject a line: ten times as many lines as chunks), and at once when the next would wait.
+            var through: [UInt8] = []
+            func send(_ item: StreamItem) -> Bool {
+                guard room.take() else { return false }
+                continuation.yield(item)
+                return true
+            }
+            func sendThrough() -> Bool {
+                defer { through = [] }
+                return through.isEmpty || send(.through(through))
+            }
             do {
-                for path in inputs.isEmpty ? ["-"] : inputs {
+                inputs: for path in inputs.isEmpty ? ["-"] : inputs {
                     var reader = RecordReader(source: try InputSource(path: path), maxLineBytes: maxLineBytes, owns: { $0 == .chunk })
                     let source = reader.sourceName
-                    while let item = try reader.next({ item throws -> StreamItem in
+                    while let chunk = try reader.next({ item throws -> ChunkRecord? in
                         switch item {
                         case let .record(record) where record.kind == .chunk:
                             do {
-                                return .chunk(try ChunkRecord(record.bytes))
+                                return try ChunkRecord(record.bytes)
                             } catch let error as JSONError {
                                 throw error.at(source, line: record.line)
                             }
-                        case let .record(record): return .through(Array(record.bytes) + [0x0A])
-                        case let .invalid(invalid): return .through(try policy.reject(for: invalid, source: source))
+                        case let .record(record):
+                            through.append(contentsOf: record.bytes)
+                            through.append(0x0A)
+                        case let .invalid(invalid):
+                            through.append(contentsOf: try policy.reject(for: invalid, source: source))
                         }
+                        return nil
                     }) {
-                        guard room.take() else { break }
-                        continuation.yield(item)
+                        if chunk != nil || through.count >= 1 << 18 || !reader.hasBufferedLine {
+                            guard sendThrough() else { break inputs }
+                        }
+                        if let chunk, !send(.chunk(chunk)) { break inputs }
                     }
+                    guard sendThrough() else { break }
                 }
                 continuation.finish()
             } catch {
+                _ = sendThrough()  // what was read before the error still goes on
                 continuation.finish(throwing: error)
             }
         }

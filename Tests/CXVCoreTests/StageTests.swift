@@ -251,4 +251,18 @@ final class RecordReaderTests: XCTestCase {
         XCTAssertEqual(try kinds([#"{"kind":"contact","line":}"#], owns: { $0 == .contact }), ["contact"])
         XCTAssertEqual(try kinds([#"{"kind":"reject","line":}"#], owns: { $0 == .contact }), ["invalid"])
     }
+
+    func testHasBufferedLineSaysWhetherTheNextLineNeedsARead() throws {
+        var reader = RecordReader(source: InputSource(name: "memory", bytes: Array("{\"kind\":\"a\"}\n{\"kind\":\"b\"}".utf8)))
+        XCTAssertFalse(reader.hasBufferedLine, "nothing read yet")
+        XCTAssertNotNil(try reader.next { _ in })
+        XCTAssertFalse(reader.hasBufferedLine, "a line without its newline may still grow")
+        XCTAssertNotNil(try reader.next { _ in })
+        XCTAssertTrue(reader.hasBufferedLine, "the input has ended: next returns at once")
+        XCTAssertNil(try reader.next { _ in })
+
+        reader = RecordReader(source: InputSource(name: "memory", bytes: Array("{\"kind\":\"a\"}\n{\"kind\":\"b\"}\n".utf8)))
+        XCTAssertNotNil(try reader.next { _ in })
+        XCTAssertTrue(reader.hasBufferedLine, "the second line is whole in the buffer")
+    }
 }

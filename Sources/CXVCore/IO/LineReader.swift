@@ -11,6 +11,11 @@ public struct LineReader: ~Copyable {
         buffer = ReadBuffer(source: source, limit: maxLineBytes)
     }
 
+    /// True when `next` returns without reading: a whole line is buffered, or the input has ended.
+    public var hasBufferedLine: Bool {
+        buffer.atEOF || buffer.find(UInt8(ascii: "\n"), from: buffer.start + scanned) != nil
+    }
+
     /// Calls `body` with the next line (without its `\n`; the bytes are valid only
     /// inside `body`). Returns false at end of input.
     public mutating func next<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {

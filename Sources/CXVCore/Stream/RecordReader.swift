@@ -47,6 +47,9 @@ public struct RecordReader: ~Copyable {
         self.owns = owns
     }
 
+    /// True when `next` returns without reading (see `LineReader.hasBufferedLine`).
+    public var hasBufferedLine: Bool { lines.hasBufferedLine }
+
     /// Calls `body` with the next record, or with the reason it is not one.
     /// Returns nil at end of input.
     public mutating func next<R>(_ body: (RecordOrInvalid) throws -> R) throws -> R? {
