@@ -5,6 +5,8 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
+import NIOPosix
 import NIOSSL
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +31,14 @@ public struct SandboxContext: RequestContext {
 public enum SandboxServer {
     /// The most a token request may send; a form of four fields is far smaller.
     static let maxFormBody = 64 << 10
+
+    /// Serve from one event loop that also runs the handlers (Swift concurrency's tasks), so a
+    /// request never hops between threads: under a full pipeline on two cores that saved a tenth
+    /// of the sandbox's CPU. Call once, first thing, before anything uses the event loops.
+    public static func serveFromOneThread() {
+        NIOSingletons.groupLoopCountSuggestion = 1
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
 
     /// Serves until cancelled, or until SIGINT/SIGTERM when `handleSignals`.
     /// `onListening` gets the bound address once the socket listens.

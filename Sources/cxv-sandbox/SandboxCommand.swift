@@ -90,6 +90,7 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        SandboxServer.serveFromOneThread()
         tuneAllocator()
         var config = SandboxConfig()
         config.host = host
