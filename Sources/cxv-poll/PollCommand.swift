@@ -51,6 +51,7 @@ struct PollCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Transport.runTasksOnEventLoops()
         let diagnostics = output.diagnostics(tool: "cxv-poll")
         try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {
             let sink = try output.sink()

@@ -51,6 +51,7 @@ struct UploadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Transport.runTasksOnEventLoops()
         let diagnostics = output.diagnostics(tool: "cxv-upload")
         try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {
             let sink = try output.sink()
