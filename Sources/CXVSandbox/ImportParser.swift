@@ -44,13 +44,14 @@ public struct ImportRows: Sendable, Equatable, RandomAccessCollection {
         return ImportRow(phoneNumber: field(0), firstName: field(1), lastName: field(2), email: field(3))
     }
 
-    /// Appends a row; `field(i)` is its field i of four, field 0 an E.164 number.
-    mutating func append(_ field: (Int) -> UnsafeRawBufferPointer) {
-        for i in 0..<4 {
-            bytes.append(contentsOf: field(i))
-            ends.append(UInt32(bytes.count))
-        }
-        phoneKeys.append(PhoneNormalizer.key(field(0)))
+    /// Appends the first four fields of `row` (field 0 an E.164 number), which lie end to end
+    /// in `storage`, the bytes of `batch`: one copy a row.
+    mutating func append(_ row: RowBatch.Row, of batch: RowBatch, storage: UnsafeRawBufferPointer) {
+        let phone = batch.fieldRange(row.firstField)
+        let base = bytes.count - phone.lowerBound
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[phone.lowerBound..<batch.fieldEnds[row.firstField + 3]]))
+        for i in 0..<4 { ends.append(UInt32(base + batch.fieldEnds[row.firstField + i])) }
+        phoneKeys.append(PhoneNormalizer.key(UnsafeRawBufferPointer(rebasing: storage[phone])))
     }
 
 }
@@ -120,27 +121,28 @@ public enum ImportParser {
                 throw .unreadable("the body could not be read: \(error)")  // in memory, so not expected
             }
             guard more else { break }
-            for row in batch.rows {
-                if let problem = row.problem {
-                    let place = headerCount == nil ? "header row" : "row \(result.dataRows + 1)"
-                    throw .unreadable("\(place): \(describe(problem))")
+            var rows = batch.rows[...]
+            if headerCount == nil, let header = rows.first {
+                if let problem = header.problem { throw .unreadable("header row: \(describe(problem))") }
+                let names = batch.strings(of: header)
+                guard Array(names.prefix(requiredHeader.count)) == requiredHeader else {
+                    throw .unreadable("the header row must start with \(requiredHeader.joined(separator: ",")); got \(names.joined(separator: ",").prefix(200))")
                 }
-                guard let expected = headerCount else {
-                    let header = batch.strings(of: row)
-                    guard Array(header.prefix(requiredHeader.count)) == requiredHeader else {
-                        throw .unreadable("the header row must start with \(requiredHeader.joined(separator: ",")); got \(header.joined(separator: ",").prefix(200))")
-                    }
-                    headerCount = header.count
-                    continue
+                headerCount = names.count
+                rows = rows.dropFirst()
+            }
+            // Whole-body problems first (they refuse the upload), then each row stored or refused.
+            for (number, row) in zip((result.dataRows + 1)..., rows) {
+                if let problem = row.problem { throw .unreadable("row \(number): \(describe(problem))") }
+                guard row.fieldCount == headerCount else {
+                    throw .unreadable("row \(number): \(row.fieldCount) fields where the header has \(headerCount ?? 0)")
                 }
-                result.dataRows += 1
-                guard row.fieldCount == expected else {
-                    throw .unreadable("row \(result.dataRows): \(row.fieldCount) fields where the header has \(expected)")
-                }
-                batch.storage.withUnsafeBytes { storage in
-                    let field = { UnsafeRawBufferPointer(rebasing: storage[batch.fieldRange(row.firstField + $0)]) }
-                    if PhoneNormalizer.isE164(field(0)) {
-                        result.rows.append(field)
+            }
+            batch.storage.withUnsafeBytes { storage in
+                for row in rows {
+                    result.dataRows += 1
+                    if PhoneNormalizer.isE164(UnsafeRawBufferPointer(rebasing: storage[batch.fieldRange(row.firstField)])) {
+                        result.rows.append(row, of: batch, storage: storage)
                     } else {
                         result.rowErrors.append("row \(result.dataRows): phone_number must be in E.164 format")
                     }
