@@ -31,7 +31,7 @@ public struct APIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Give up on a request after this many attempts.", valueName: "n"))
     public var maxAttempts = 6
 
-    @Option(help: ArgumentHelp("Wait at most this long for one answer (e.g. 60s).", valueName: "duration"))
+    @Option(help: ArgumentHelp("Wait at most this long for one answer (e.g. 60s); a body that stops coming part-way is cut once nothing has come for as long.", valueName: "duration"))
     public var requestTimeout = DurationOption(argument: "60s")!
 
     public init() {}

@@ -90,7 +90,7 @@ complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_opti
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" cacert' -l 'cacert' -d 'Trust the CA certificates in this PEM file.' -rF
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" allow-http' -l 'allow-http' -d 'Allow plain http to hosts other than loopback.'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" max-attempts' -l 'max-attempts' -d 'Give up on a request after this many attempts.' -rfka ''
-complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" request-timeout' -l 'request-timeout' -d 'Wait at most this long for one answer (e.g. 60s).' -rfka ''
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" request-timeout' -l 'request-timeout' -d 'Wait at most this long for one answer (e.g. 60s); a body that stops coming part-way is cut once nothing has come for as long.' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" skip-invalid' -l 'skip-invalid' -d 'Turn input lines that are not JSON records into rejects instead of stopping with status 65.'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" max-line-bytes' -l 'max-line-bytes' -d 'Refuse input lines longer than this many bytes.' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_positional "cxv-poll" -ge 1' -F

@@ -88,7 +88,7 @@ complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_
 complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" cacert' -l 'cacert' -d 'Trust the CA certificates in this PEM file.' -rF
 complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" allow-http' -l 'allow-http' -d 'Allow plain http to hosts other than loopback.'
 complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" max-attempts' -l 'max-attempts' -d 'Give up on a request after this many attempts.' -rfka ''
-complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" request-timeout' -l 'request-timeout' -d 'Wait at most this long for one answer (e.g. 60s).' -rfka ''
+complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" request-timeout' -l 'request-timeout' -d 'Wait at most this long for one answer (e.g. 60s); a body that stops coming part-way is cut once nothing has come for as long.' -rfka ''
 complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" skip-invalid' -l 'skip-invalid' -d 'Turn input lines that are not JSON records into rejects instead of stopping with status 65.'
 complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_flags_or_options "cxv-upload" max-line-bytes' -l 'max-line-bytes' -d 'Refuse input lines longer than this many bytes.' -rfka ''
 complete -c 'cxv-upload' -n '__cxv-upload_should_offer_completions_for_positional "cxv-upload" -ge 1' -F
