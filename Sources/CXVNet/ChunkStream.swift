@@ -66,12 +66,12 @@ final class ReadAhead: @unchecked Sendable {
                         }
                         return nil
                     }) {
-                        if chunk != nil || through.count >= 1 << 18 || !reader.hasBufferedLine {
+                        if chunk != nil || through.count >= 1 << 18 || !reader.hasBufferedLine() {
                             guard sendThrough() else { break inputs }
                         }
                         if let chunk, !send(.chunk(chunk)) { break inputs }
                     }
-                    guard sendThrough() else { break }
+                    guard sendThrough() else { break inputs }
                 }
                 continuation.finish()
             } catch {

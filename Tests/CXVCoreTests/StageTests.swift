@@ -254,15 +254,15 @@ final class RecordReaderTests: XCTestCase {
 
     func testHasBufferedLineSaysWhetherTheNextLineNeedsARead() throws {
         var reader = RecordReader(source: InputSource(name: "memory", bytes: Array("{\"kind\":\"a\"}\n{\"kind\":\"b\"}".utf8)))
-        XCTAssertFalse(reader.hasBufferedLine, "nothing read yet")
+        XCTAssertFalse(reader.hasBufferedLine(), "nothing read yet")
         XCTAssertNotNil(try reader.next { _ in })
-        XCTAssertFalse(reader.hasBufferedLine, "a line without its newline may still grow")
+        XCTAssertFalse(reader.hasBufferedLine(), "a line without its newline may still grow")
         XCTAssertNotNil(try reader.next { _ in })
-        XCTAssertTrue(reader.hasBufferedLine, "the input has ended: next returns at once")
+        XCTAssertTrue(reader.hasBufferedLine(), "the input has ended: next returns at once")
         XCTAssertNil(try reader.next { _ in })
 
         reader = RecordReader(source: InputSource(name: "memory", bytes: Array("{\"kind\":\"a\"}\n{\"kind\":\"b\"}\n".utf8)))
         XCTAssertNotNil(try reader.next { _ in })
-        XCTAssertTrue(reader.hasBufferedLine, "the second line is whole in the buffer")
+        XCTAssertTrue(reader.hasBufferedLine(), "the second line is whole in the buffer")
     }
 }

@@ -12,8 +12,14 @@ public struct LineReader: ~Copyable {
     }
 
     /// True when `next` returns without reading: a whole line is buffered, or the input has ended.
-    public var hasBufferedLine: Bool {
-        buffer.atEOF || buffer.find(UInt8(ascii: "\n"), from: buffer.start + scanned) != nil
+    /// The bytes looked through are not looked through again by `next`.
+    public mutating func hasBufferedLine() -> Bool {
+        guard let newline = buffer.find(UInt8(ascii: "\n"), from: buffer.start + scanned) else {
+            scanned = buffer.count
+            return buffer.atEOF
+        }
+        scanned = newline - buffer.start
+        return true
     }
 
     /// Calls `body` with the next line (without its `\n`; the bytes are valid only

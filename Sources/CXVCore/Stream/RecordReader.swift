@@ -48,7 +48,7 @@ public struct RecordReader: ~Copyable {
     }
 
     /// True when `next` returns without reading (see `LineReader.hasBufferedLine`).
-    public var hasBufferedLine: Bool { lines.hasBufferedLine }
+    public mutating func hasBufferedLine() -> Bool { lines.hasBufferedLine() }
 
     /// Calls `body` with the next record, or with the reason it is not one.
     /// Returns nil at end of input.
