@@ -80,7 +80,7 @@ struct StderrLogHandler: LogHandler {
         if let statusLine {
             statusLine.message(line)
         } else {
-            line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
+            _ = line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
         }
     }
 }

@@ -51,7 +51,7 @@ public final class StatusLine: @unchecked Sendable {
     private static let eraseToEnd: [UInt8] = [0x1B, 0x5B, 0x4B]  // ESC [ K: no color, so NO_COLOR keeps it
 
     private func writeAll(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { CXVCore.writeAll(2, $0) }  // stderr gone: nothing left to tell
+        _ = bytes.withUnsafeBytes { CXVCore.writeAll(2, $0) }  // stderr gone: nothing left to tell
     }
 
     /// Columns of the terminal on stderr, or 80 when it does not say.

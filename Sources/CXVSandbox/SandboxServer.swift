@@ -211,7 +211,7 @@ struct FaultMiddleware: RouterMiddleware {
     private func log(_ request: Request, outcome: String) {
         guard config.verbose else { return }
         let line = Array("cxv-sandbox: \(request.method) \(request.uri.path) → \(outcome)\n".utf8)
-        line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
+        _ = line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
     }
 }
 
