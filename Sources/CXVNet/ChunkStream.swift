@@ -144,8 +144,8 @@ extension ThrowingTaskGroup where Failure == any Error {
     /// hang or jobs wait. Cancel the group to end it when the work ends first.
     mutating func addStopWatcher(_ stop: StopRequest) {
         addTask {
-            while stop.requested == nil { try await Task.sleep(for: .milliseconds(50)) }
-            try await Task.sleep(for: stopGrace)
+            while stop.requested == nil { try await Transport.sleep(for: .milliseconds(50)) }
+            try await Transport.sleep(for: stopGrace)
             throw StopGraceExpired()
         }
     }

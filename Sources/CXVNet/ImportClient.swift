@@ -149,7 +149,7 @@ public final class ImportClient: Sendable {
             }
             await counters.retried()
             logger.info("retrying", metadata: ["after": "\(failure)", "in_ms": "\(wait.milliseconds)"])
-            try await Task.sleep(for: wait)
+            try await Transport.sleep(for: wait)
         }
     }
 

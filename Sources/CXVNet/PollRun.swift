@@ -174,7 +174,7 @@ public final class PollRun {
             }
             retries += 1
             if refused.isEmpty {
-                try await Task.sleep(for: min(settings.maxInterval, settings.interval * (1 << min(retries - 1, 10))))
+                try await Transport.sleep(for: min(settings.maxInterval, settings.interval * (1 << min(retries - 1, 10))))
             }
             let payload = try csv()
             let body = try payload.withUnsafeBytes { (b) throws(GzipError) in try Gzip.compress(b) }
@@ -210,7 +210,7 @@ public final class PollRun {
         var delay = settings.interval
         var last = "no answer"
         while true {
-            try await Task.sleep(for: delay)
+            try await Transport.sleep(for: delay)
             switch try await client.status(of: jobId) {
             case let .status(status) where status.state.isTerminal:
                 return .success(status)

@@ -126,7 +126,7 @@ public actor TokenProvider {
                                          retryAfter: retryAfter) else {
                 throw TokenError.unavailable("gave up after \(attempt) attempts: \(reason)")
             }
-            try await Task.sleep(for: wait)
+            try await Transport.sleep(for: wait)
         }
     }
 

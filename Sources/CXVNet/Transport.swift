@@ -134,3 +134,22 @@ extension Transport {
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }
+
+extension Transport {
+    /// Waits on an event loop's timer. A task resumed by `Task.sleep` first runs on a Dispatch
+    /// thread even after `runTasksOnEventLoops()` (NIO takes over only undelayed work), so each
+    /// job's poll interval woke two more threads. Cancellation ends the wait at once.
+    public static func sleep(for duration: Duration) async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let timer = loop.scheduleTask(in: TimeAmount(duration)) {}
+        do {
+            try await withTaskCancellationHandler {
+                try await timer.futureResult.get()
+            } onCancel: {
+                timer.cancel()
+            }
+        } catch EventLoopError.cancelled {
+            throw CancellationError()
+        }
+    }
+}
