@@ -15,9 +15,10 @@ public struct ImportRow: Sendable, Equatable {
     }
 }
 
-/// The rows of one upload as the server stores them: the four fields of every row end
-/// to end in one byte array, so a thousand rows are three arrays, not four thousand Strings.
-public struct ImportRows: Sendable, Equatable, RandomAccessCollection {
+/// The rows of one upload as the server stores them: the four fields of every row in one
+/// byte array, each followed by one separator byte as in a RowBatch, so a thousand rows
+/// are three arrays, not four thousand Strings.
+public struct ImportRows: Sendable, RandomAccessCollection {
     private var bytes: [UInt8] = []
     /// The end of each field in `bytes`, four a row (32 bits: one upload is far below 4 GiB).
     private var ends: [UInt32] = []
@@ -39,17 +40,17 @@ public struct ImportRows: Sendable, Equatable, RandomAccessCollection {
     public subscript(row: Int) -> ImportRow {
         func field(_ i: Int) -> String {
             let index = row * 4 + i
-            return String(decoding: bytes[(index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])], as: UTF8.self)
+            return String(decoding: bytes[(index == 0 ? 0 : Int(ends[index - 1]) + 1)..<Int(ends[index])], as: UTF8.self)
         }
         return ImportRow(phoneNumber: field(0), firstName: field(1), lastName: field(2), email: field(3))
     }
 
-    /// Appends the first four fields of `row` (field 0 an E.164 number), which lie end to end
-    /// in `storage`, the bytes of `batch`: one copy a row.
+    /// Appends the first four fields of `row` (field 0 an E.164 number), which lie in order
+    /// in `storage`, the bytes of `batch`, with their separators: one copy a row.
     mutating func append(_ row: RowBatch.Row, of batch: RowBatch, storage: UnsafeRawBufferPointer) {
         let phone = batch.fieldRange(row.firstField)
         let base = bytes.count - phone.lowerBound
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[phone.lowerBound..<batch.fieldEnds[row.firstField + 3]]))
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[phone.lowerBound...batch.fieldEnds[row.firstField + 3]]))
         for i in 0..<4 { ends.append(UInt32(base + batch.fieldEnds[row.firstField + i])) }
         phoneKeys.append(PhoneNormalizer.key(UnsafeRawBufferPointer(rebasing: storage[phone])))
     }
@@ -57,7 +58,7 @@ public struct ImportRows: Sendable, Equatable, RandomAccessCollection {
 }
 
 /// A readable upload: the rows that can be stored, and a message per row that cannot.
-public struct ParsedImport: Sendable, Equatable {
+public struct ParsedImport: Sendable {
     public var rows = ImportRows()
     /// `row N: …`, N the 1-based data row (header not counted).
     public var rowErrors: [String] = []

@@ -74,6 +74,13 @@ public struct CSVReader: ~Copyable {
         let rowLine = line
         let storageMark = batch.storage.count
         let fieldMark = batch.fieldEnds.count
+        if let next = readPlainRow(into: &batch, from: pos) {
+            batch.rows.append(.init(line: rowLine, firstField: fieldMark,
+                                    fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))
+            buffer.start = next
+            line += 1
+            return true
+        }
         var newlinesInRow = 0
         var quotedNewlines = 0
         var problem: CSVProblem?
@@ -82,7 +89,7 @@ public struct CSVReader: ~Copyable {
         fields: while true {
             // One field.
             guard try available(&pos) else {
-                batch.fieldEnds.append(batch.storage.count)
+                batch.endField()
                 break fields
             }
             if buffer.storage[pos] == CSVReader.quote {
@@ -122,24 +129,24 @@ public struct CSVReader: ~Copyable {
             while true {
                 guard try available(&pos) else {
                     if rowHitLimit { problem = .tooLong(limit: maxRowBytes) }
-                    batch.fieldEnds.append(batch.storage.count)
+                    batch.endField()
                     break fields
                 }
                 let b = buffer.storage[pos]
                 if b == delimiter {
-                    batch.fieldEnds.append(batch.storage.count)
+                    batch.endField()
                     pos += 1
                     continue fields
                 }
                 if b == CSVReader.lf {
-                    batch.fieldEnds.append(batch.storage.count)
+                    batch.endField()
                     pos += 1
                     newlinesInRow += 1
                     terminator = 1
                     break fields
                 }
                 if b == CSVReader.cr, try ensure(2, at: &pos), buffer.storage[pos + 1] == CSVReader.lf {
-                    batch.fieldEnds.append(batch.storage.count)
+                    batch.endField()
                     pos += 2
                     newlinesInRow += 1
                     terminator = 2
@@ -191,6 +198,26 @@ public struct CSVReader: ~Copyable {
             }
         }
         return true
+    }
+
+    /// The common row, found with memchr and copied at once: no quote in it, its line ending already
+    /// in the buffer, within the limit. Its delimiters and line ending stay in `batch` as the
+    /// byte after each field. Returns where the next row starts, or nil (having added nothing)
+    /// for any other row, which the general path reads.
+    @inline(__always)
+    private func readPlainRow(into batch: inout RowBatch, from pos: Int) -> Int? {
+        guard let lf = buffer.find(CSVReader.lf, from: pos) else { return nil }
+        let contentEnd = lf > pos && buffer.storage[lf - 1] == CSVReader.cr ? lf - 1 : lf
+        guard contentEnd - pos <= maxRowBytes, buffer.find(CSVReader.quote, from: pos, to: contentEnd) == nil else { return nil }
+        let base = batch.storage.count - pos  // where buffer byte p lands in batch.storage, less p
+        var fieldStart = pos
+        while let next = buffer.find(delimiter, from: fieldStart, to: contentEnd) {
+            batch.fieldEnds.append(base + next)
+            fieldStart = next + 1
+        }
+        batch.fieldEnds.append(base + contentEnd)
+        batch.storage.append(contentsOf: buffer.bytes(pos..<contentEnd + 1))
+        return lf + 1
     }
 
     /// Makes `n` bytes from `pos` available if the input has them.

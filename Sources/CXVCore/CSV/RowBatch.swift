@@ -12,8 +12,10 @@ public enum CSVProblem: Equatable, Sendable {
 }
 
 /// Input rows packed for hand-off to a worker: every field's unescaped bytes in
-/// one array, so a batch costs a handful of allocations. CSV rows are positional
-/// (named by the file's header); NDJSON rows are `keyed`: fields alternate key, value.
+/// one array, each followed by one separator byte (so a row without quotes is copied
+/// whole, its delimiters standing as separators), and a batch costs a handful of
+/// allocations. CSV rows are positional (named by the file's header); NDJSON rows
+/// are `keyed`: fields alternate key, value.
 public struct RowBatch: Sendable {
     public struct Row: Sendable {
         /// 1-based physical line where the row starts.
@@ -45,9 +47,9 @@ public struct RowBatch: Sendable {
         let first = fieldEnds.count
         for (key, value) in members {
             storage.append(contentsOf: key.utf8)
-            fieldEnds.append(storage.count)
+            endField()
             storage.append(contentsOf: value.utf8)
-            fieldEnds.append(storage.count)
+            endField()
         }
         rows.append(Row(line: line, firstField: first, fieldCount: members.count * 2, keyed: true, problem: nil, raw: []))
     }
@@ -57,8 +59,16 @@ public struct RowBatch: Sendable {
         rows.append(Row(line: line, firstField: fieldEnds.count, fieldCount: 0, problem: problem, raw: raw))
     }
 
+    /// Ends the field whose bytes were just appended to `storage`.
+    mutating func endField() {
+        fieldEnds.append(storage.count)
+        storage.append(RowBatch.separator)
+    }
+
+    static let separator = UInt8(ascii: "\n")
+
     public func fieldRange(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : fieldEnds[index - 1])..<fieldEnds[index]
+        (index == 0 ? 0 : fieldEnds[index - 1] + 1)..<fieldEnds[index]
     }
 
     /// The fields of `row` as strings (lossy for invalid UTF-8), for headers and messages.

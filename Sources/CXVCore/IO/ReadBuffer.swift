@@ -54,9 +54,10 @@ struct ReadBuffer: ~Copyable {
         return true
     }
 
-    /// Index of the first `byte` at or after `from`, or nil.
-    func find(_ byte: UInt8, from: Int) -> Int? {
-        guard from < end, let p = memchr(storage + from, Int32(byte), end - from) else { return nil }
+    /// Index of the first `byte` in `from..<to` (to the end of the unread bytes by default), or nil.
+    func find(_ byte: UInt8, from: Int, to: Int? = nil) -> Int? {
+        let to = to ?? end
+        guard from < to, let p = memchr(storage + from, Int32(byte), to - from) else { return nil }
         return storage.distance(to: p.assumingMemoryBound(to: UInt8.self))
     }
 
