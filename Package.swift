@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "cxv",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "CXVCore", targets: ["CXVCore"]),
         .executable(name: "cxv-validate", targets: ["cxv-validate"]),
