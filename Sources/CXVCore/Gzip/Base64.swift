@@ -46,25 +46,31 @@ public enum Base64 {
     /// Decodes padded base64; nil for anything else.
     public static func decode(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         guard input.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count / 4 * 3)
-        return values.withUnsafeBufferPointer { table -> [UInt8]? in
-            var i = 0
-            while i < input.count {
-                let last = i + 4 == input.count
-                let c2 = input[i + 2], c3 = input[i + 3]
-                let pad = last ? (c3 == UInt8(ascii: "=") ? (c2 == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
-                let a = table[Int(input[i])], b = table[Int(input[i + 1])]
-                let c = pad >= 2 ? 0 : table[Int(c2)]
-                let d = pad >= 1 ? 0 : table[Int(c3)]
-                guard (a | b | c | d) & 0xC0 == 0 else { return nil }  // 0xFF marks a byte outside the alphabet
-                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                out.append(UInt8(v >> 16))
-                if pad < 2 { out.append(UInt8(v >> 8 & 0xFF)) }
-                if pad < 1 { out.append(UInt8(v & 0xFF)) }
-                i += 4
+        var valid = true
+        // Written in place: three appends a quad, each checking capacity, cost cxv-upload 4 % of its time.
+        let out = [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3) { out, written in
+            values.withUnsafeBufferPointer { table in
+                var i = 0
+                while i < input.count {
+                    let last = i + 4 == input.count
+                    let c2 = input[i + 2], c3 = input[i + 3]
+                    let pad = last ? (c3 == UInt8(ascii: "=") ? (c2 == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
+                    let a = table[Int(input[i])], b = table[Int(input[i + 1])]
+                    let c = pad >= 2 ? 0 : table[Int(c2)]
+                    let d = pad >= 1 ? 0 : table[Int(c3)]
+                    guard (a | b | c | d) & 0xC0 == 0 else {  // 0xFF marks a byte outside the alphabet
+                        valid = false
+                        return
+                    }
+                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    out[written] = UInt8(v >> 16)
+                    if pad < 2 { out[written + 1] = UInt8(v >> 8 & 0xFF) }
+                    if pad < 1 { out[written + 2] = UInt8(v & 0xFF) }
+                    written += 3 - pad
+                    i += 4
+                }
             }
-            return out
         }
+        return valid ? out : nil
     }
 }
