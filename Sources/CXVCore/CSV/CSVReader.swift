@@ -15,7 +15,10 @@ public struct CSVReader: ~Copyable {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
 
+    /// `delimiter` is never a quote, CR or LF: cxv-validate's --delimiter refuses them.
     public init(source: InputSource, delimiter: UInt8 = UInt8(ascii: ","), maxRowBytes: Int = 1 << 20) {
+        precondition(delimiter != CSVReader.quote && delimiter != CSVReader.lf && delimiter != CSVReader.cr,
+                     "a CSV delimiter cannot be a quote or a line ending")
         // Room for a row of exactly maxRowBytes and its CRLF.
         buffer = ReadBuffer(source: source, initialCapacity: min(1 << 20, maxRowBytes + 3), limit: maxRowBytes + 2)
         self.maxRowBytes = maxRowBytes
