@@ -133,9 +133,7 @@ extension Transport {
     public static func runTasksOnEventLoops() {
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
-}
 
-extension Transport {
     /// Waits on an event loop's timer. A task resumed by `Task.sleep` first runs on a Dispatch
     /// thread even after `runTasksOnEventLoops()` (NIO takes over only undelayed work), so each
     /// job's poll interval woke two more threads. Cancellation ends the wait at once.
