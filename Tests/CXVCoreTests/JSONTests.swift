@@ -573,6 +573,26 @@ final class JSONValueAndWriterTests: XCTestCase {
         }
     }
 
+    /// Arrays of natural numbers (a chunk's `lines`) take a shortcut in `skipValue`: it must
+    /// accept and refuse exactly what the general path does, and end where it does.
+    func testNaturalNumberArraysAreSkippedLikeAnyOther() throws {
+        let accepted = ["[0]", "[2,3,5]", "[0,10,200]", "[9007199254740993,1]", "[1, 2]", "[ 1]", "[1 ]", "[-1,2]",
+                        "[1.5,2]", "[1e3]", "[]", "[[1,2],[3]]", "[1,\"a\"]", "[0,0]"]
+        let refused = ["[01]", "[00]", "[1,]", "[1,2", "[1,2,", "[", "[1", "[0", "[10", "[1;2]", "[1,,2]", "[,1]",
+                       "[1]]", "[1-2]", "[1,2}", "[0x1]"]
+        for text in accepted { XCTAssertTrue(ourAccepts(Array(text.utf8)), text) }
+        for text in refused { XCTAssertFalse(ourAccepts(Array(text.utf8)), text) }
+        let record = Array(#"{"lines":[2,3,5],"next":[10],"last":[0]}"#.utf8)
+        let values = try record.withUnsafeBytes { raw throws -> [String] in
+            var s = JSONScanner(raw)
+            var values: [String] = []
+            try s.readObject { (_, s) throws(JSONError) in values.append(String(decoding: raw[try s.skipValue()], as: UTF8.self)) }
+            try s.expectEnd()
+            return values
+        }
+        XCTAssertEqual(values, ["[2,3,5]", "[10]", "[0]"])
+    }
+
     func testTypedReadersOverARecord() throws {
         let text = #"{"kind":"chunk","seq":17,"lines":[2,3,5],"skip":{"deep":[{"x":null}]},"csv":"a\nb"}"#
         var kind = "", seq = 0, lines: [Int] = [], csv = ""

@@ -163,11 +163,37 @@ public struct JSONScanner {
             try readObject { (_, s) throws(JSONError) in try s.skipValue(depth: depth + 1) }
         case UInt8(ascii: "["):
             guard depth < JSONScanner.maxDepth else { throw fail("nesting deeper than \(JSONScanner.maxDepth)") }
+            if skipNaturalNumberArray() { break }
             try readArray { (s) throws(JSONError) in try s.skipValue(depth: depth + 1) }
         default:
             try skipScalarToken()
         }
         return start..<offset
+    }
+
+    /// Skips an array written as `[2,3,5]` (a chunk's line numbers: a thousand a record) in one
+    /// tight loop. Anything else (spaces, signs, fractions, errors) leaves the offset alone for
+    /// the general path, so what is accepted and every message stay the same.
+    private mutating func skipNaturalNumberArray() -> Bool {
+        let end = bytes.count
+        var i = offset + 1
+        @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+        while i < end, isDigit(bytes[i]) {
+            let first = bytes[i]
+            i += 1
+            if first != UInt8(ascii: "0") {
+                while i < end, isDigit(bytes[i]) { i += 1 }
+            }
+            guard i < end else { return false }
+            let next = bytes[i]
+            i += 1
+            if next == UInt8(ascii: "]") {
+                offset = i
+                return true
+            }
+            guard next == UInt8(ascii: ",") else { return false }
+        }
+        return false
     }
 
     public mutating func readValue(depth: Int = 0) throws(JSONError) -> JSONValue {
