@@ -110,6 +110,7 @@ public enum ImportParser {
     static func parseCSV(_ csv: [UInt8]) throws(ImportError) -> ParsedImport {
         var reader = CSVReader(source: InputSource(name: "upload", bytes: csv))
         var batch = RowBatch()
+        batch.reserveCapacity(forCSVBytes: csv.count)
         var result = ParsedImport()
         result.rows = ImportRows(capacityFor: csv.count)
         var headerCount: Int?

@@ -40,6 +40,11 @@ final class GzipTests: XCTestCase {
         XCTAssertThrowsError(try Array(gz.dropLast(10)).withUnsafeBytes { try Gzip.decompress($0) })
         XCTAssertThrowsError(try (gz + [1, 2, 3]).withUnsafeBytes { try Gzip.decompress($0) })
         XCTAssertThrowsError(try gz.withUnsafeBytes { try Gzip.decompress($0, limit: 50_000) })
+        // The size in the trailer sizes the output buffer; one that lies is refused, whatever it says.
+        for size: UInt32 in [0, 1, 99_999, 100_001, 1 << 30, .max] {
+            let lying = gz.dropLast(4) + withUnsafeBytes(of: size.littleEndian) { Array($0) }
+            XCTAssertThrowsError(try lying.withUnsafeBytes { try Gzip.decompress($0) }, "trailer size \(size)")
+        }
     }
 
     func testBase64AgreesWithFoundation() {

@@ -36,6 +36,15 @@ public struct RowBatch: Sendable {
 
     public var isEmpty: Bool { rows.isEmpty }
 
+    /// Room for reading `bytes` bytes of CSV in one batch, sized for rows of 32 bytes or more
+    /// in fields of 8 or more (a contact's): a row's fields and separators never take more
+    /// bytes than the row did.
+    public mutating func reserveCapacity(forCSVBytes bytes: Int) {
+        storage.reserveCapacity(bytes + 1)
+        fieldEnds.reserveCapacity(bytes / 8)
+        rows.reserveCapacity(bytes / 32)
+    }
+
     public mutating func removeAll() {
         storage.removeAll(keepingCapacity: true)
         fieldEnds.removeAll(keepingCapacity: true)

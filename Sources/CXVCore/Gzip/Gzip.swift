@@ -40,7 +40,11 @@ public enum Gzip {
         defer { inflateEnd(&stream) }
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
         stream.avail_in = uInt(input.count)
-        var output = [UInt8](repeating: 0, count: max(64, min(limit, input.count * 4)))
+        // A gzip trailer ends with the size of its member mod 2^32: start there so a single
+        // member never regrows, unless it claims more than deflate can expand to (1032:1).
+        let claimed = input.count >= 18 ? Int(input.loadUnaligned(fromByteOffset: input.count - 4, as: UInt32.self).littleEndian) : 0
+        let expected = claimed > 0 && claimed <= input.count * 1032 ? claimed + 1 : input.count * 4
+        var output = [UInt8](repeating: 0, count: max(64, min(limit, expected)))
         while true {
             let produced = Int(stream.total_out)
             let status = output.withUnsafeMutableBytes { out -> Int32 in
