@@ -15,55 +15,38 @@ public struct ImportRow: Sendable, Equatable {
     }
 }
 
-/// The rows of one upload as the server stores them: the four fields of every row in one
-/// byte array, each followed by one separator byte as in a RowBatch, so a thousand rows
-/// are three arrays, not four thousand Strings.
-public struct ImportRows: Sendable, RandomAccessCollection {
-    private var bytes: [UInt8] = []
-    /// The end of each field in `bytes`, four a row (32 bits: one upload is far below 4 GiB).
-    private var ends: [UInt32] = []
-    /// Each row's PhoneNormalizer.key, for counting distinct numbers.
-    public private(set) var phoneKeys: [UInt64] = []
-
-    public init() {}
-
-    /// Room for the rows of a CSV of `bytes` bytes, so reading one never regrows.
-    init(capacityFor bytes: Int) {
-        self.bytes.reserveCapacity(bytes)
-        ends.reserveCapacity(bytes / 8)
-        phoneKeys.reserveCapacity(bytes / 32)
-    }
-
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { phoneKeys.count }
-
-    public subscript(row: Int) -> ImportRow {
-        func field(_ i: Int) -> String {
-            let index = row * 4 + i
-            return String(decoding: bytes[(index == 0 ? 0 : Int(ends[index - 1]) + 1)..<Int(ends[index])], as: UTF8.self)
-        }
-        return ImportRow(phoneNumber: field(0), firstName: field(1), lastName: field(2), email: field(3))
-    }
-
-    /// Appends the first four fields of `row` (field 0 an E.164 number), which lie in order
-    /// in `storage`, the bytes of `batch`, with their separators: one copy a row.
-    mutating func append(_ row: RowBatch.Row, of batch: RowBatch, storage: UnsafeRawBufferPointer) {
-        let phone = batch.fieldRange(row.firstField)
-        let base = bytes.count - phone.lowerBound
-        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: storage[phone.lowerBound...batch.fieldEnds[row.firstField + 3]]))
-        for i in 0..<4 { ends.append(UInt32(base + batch.fieldEnds[row.firstField + i])) }
-        phoneKeys.append(PhoneNormalizer.key(UnsafeRawBufferPointer(rebasing: storage[phone])))
-    }
-
-}
-
-/// A readable upload: the rows that can be stored, and a message per row that cannot.
+/// A readable upload: the body as received, a key for each row that can be stored, and a
+/// message for each row that cannot. The rows themselves are read again from the body when
+/// asked (GET /sandbox/contacts): copying them out as uploads arrived cost a fifth of the
+/// server's CPU, mostly in first touches of memory, for rows that are seldom read back.
 public struct ParsedImport: Sendable {
-    public var rows = ImportRows()
+    let body: [UInt8]
+    let gzip: Bool
+    /// PhoneNormalizer.key of each row that can be stored, in order: distinct numbers are counted from these.
+    public internal(set) var phoneKeys: [UInt64] = []
     /// `row N: …`, N the 1-based data row (header not counted).
-    public var rowErrors: [String] = []
+    public internal(set) var rowErrors: [String] = []
     /// Data rows read, good and bad.
-    public var dataRows = 0
+    public internal(set) var dataRows = 0
+
+    /// Rows that can be stored.
+    public var storableCount: Int { phoneKeys.count }
+
+    /// The rows that can be stored, read again from the body.
+    public func rows() -> [ImportRow] {
+        var rows: [ImportRow] = []
+        rows.reserveCapacity(storableCount)
+        do {
+            try ImportParser.forEachRow(body: body, gzip: gzip, maxDecompressed: .max) { _, fields in
+                guard PhoneNormalizer.isE164(fields.bytes(0)) else { return }
+                rows.append(ImportRow(phoneNumber: fields.string(0), firstName: fields.string(1),
+                                      lastName: fields.string(2), email: fields.string(3)))
+            }
+        } catch {
+            preconditionFailure("an upload that was read once did not read again: \(error)")
+        }
+        return rows
+    }
 }
 
 /// Why an upload was refused before any job was made.
@@ -87,6 +70,41 @@ public enum ImportParser {
 
     /// `body` as received; `gzip` when it came with `Content-Encoding: gzip`.
     public static func parse(body: [UInt8], gzip: Bool, maxDecompressed: Int) throws(ImportError) -> ParsedImport {
+        var upload = ParsedImport(body: body, gzip: gzip)
+        try forEachRow(body: body, gzip: gzip, maxDecompressed: maxDecompressed) { number, fields in
+            upload.dataRows = number
+            let phone = fields.bytes(0)
+            if PhoneNormalizer.isE164(phone) {
+                upload.phoneKeys.append(PhoneNormalizer.key(phone))
+            } else {
+                upload.rowErrors.append("row \(number): phone_number must be in E.164 format")
+            }
+        }
+        return upload
+    }
+
+    /// The fields of one data row, in place in the batch they were read into (by pointers: a
+    /// copy of the batch a row cost a retain and a release of each of its arrays).
+    struct RowFields {
+        let storage: UnsafeRawBufferPointer
+        let fieldEnds: UnsafeBufferPointer<Int>
+        let firstField: Int
+
+        /// As RowBatch.fieldRange: a field's bytes end where the next one's separator is.
+        func bytes(_ field: Int) -> UnsafeRawBufferPointer {
+            let index = firstField + field
+            let start = index == 0 ? 0 : fieldEnds[index - 1] + 1
+            return UnsafeRawBufferPointer(rebasing: storage[start..<fieldEnds[index]])
+        }
+
+        func string(_ field: Int) -> String { String(decoding: bytes(field), as: UTF8.self) }
+    }
+
+    /// Reads an upload, handing each data row (numbered from 1) to `row`. A problem with the
+    /// whole body throws before any row of its batch is handed over; as the caller then has
+    /// nothing, that is as if none were.
+    static func forEachRow(body: [UInt8], gzip: Bool, maxDecompressed: Int,
+                           _ row: (Int, RowFields) -> Void) throws(ImportError) {
         var csv = body
         if gzip {
             let inflated = body.withUnsafeBytes { raw in
@@ -104,16 +122,11 @@ public enum ImportParser {
         } else if body.starts(with: [0x1F, 0x8B]) {
             throw .unreadable("the body looks gzip'd but came without Content-Encoding: gzip")
         }
-        return try parseCSV(csv)
-    }
-
-    static func parseCSV(_ csv: [UInt8]) throws(ImportError) -> ParsedImport {
         var reader = CSVReader(source: InputSource(name: "upload", bytes: csv))
         var batch = RowBatch()
         batch.reserveCapacity(forCSVBytes: csv.count)
-        var result = ParsedImport()
-        result.rows = ImportRows(capacityFor: csv.count)
         var headerCount: Int?
+        var dataRows = 0
         while true {
             batch.removeAll()
             let more: Bool
@@ -133,20 +146,17 @@ public enum ImportParser {
                 headerCount = names.count
                 rows = rows.dropFirst()
             }
-            // Whole-body problems first (they refuse the upload), then each row stored or refused.
-            for (number, row) in zip((result.dataRows + 1)..., rows) {
-                if let problem = row.problem { throw .unreadable("row \(number): \(describe(problem))") }
-                guard row.fieldCount == headerCount else {
-                    throw .unreadable("row \(number): \(row.fieldCount) fields where the header has \(headerCount ?? 0)")
+            for (number, each) in zip((dataRows + 1)..., rows) {
+                if let problem = each.problem { throw .unreadable("row \(number): \(describe(problem))") }
+                guard each.fieldCount == headerCount else {
+                    throw .unreadable("row \(number): \(each.fieldCount) fields where the header has \(headerCount ?? 0)")
                 }
             }
             batch.storage.withUnsafeBytes { storage in
-                for row in rows {
-                    result.dataRows += 1
-                    if PhoneNormalizer.isE164(UnsafeRawBufferPointer(rebasing: storage[batch.fieldRange(row.firstField)])) {
-                        result.rows.append(row, of: batch, storage: storage)
-                    } else {
-                        result.rowErrors.append("row \(result.dataRows): phone_number must be in E.164 format")
+                batch.fieldEnds.withUnsafeBufferPointer { fieldEnds in
+                    for each in rows {
+                        dataRows += 1
+                        row(dataRows, RowFields(storage: storage, fieldEnds: fieldEnds, firstField: each.firstField))
                     }
                 }
             }
@@ -154,7 +164,6 @@ public enum ImportParser {
         guard headerCount != nil else {
             throw .unreadable("the body is empty: expected a header row \(requiredHeader.joined(separator: ","))")
         }
-        return result
     }
 
     private static func describe(_ problem: CSVProblem) -> String {

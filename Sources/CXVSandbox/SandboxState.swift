@@ -23,7 +23,7 @@ public actor SandboxState {
     private var firstUnsettled = 0
     private var idempotency: [String: (job: String, at: ContinuousClock.Instant)] = [:]
     /// What completed jobs stored, job by job in the order they completed.
-    private var stored: [(job: String, rows: ImportRows)] = []
+    private var stored: [(job: String, upload: ParsedImport)] = []
     private var contactsStored = 0
     /// Distinct stored numbers, counted when asked (by sorting PhoneNormalizer.keys, which
     /// are one-to-one for E.164), not as jobs complete: hashing a million keys there cost
@@ -36,13 +36,14 @@ public actor SandboxState {
 
     struct Job {
         enum Plan {
-            /// Store the rows; `errors` are the rows left out (with --partial).
+            /// Store the upload's rows; `errors` are the rows left out (with --partial).
             case complete(errors: [String])
             case fail(errors: [String])
         }
 
         let created: ContinuousClock.Instant
-        var rows: ImportRows
+        /// Until the job settles, what it stores if it completes.
+        var upload: ParsedImport?
         let plan: Plan
         var terminal = false
         var recordsProcessed = 0
@@ -141,9 +142,9 @@ public actor SandboxState {
         } else {
             plan = .complete(errors: upload.rowErrors)
         }
-        let keepRows: Bool
-        if case .complete = plan { keepRows = true } else { keepRows = false }
-        jobs[id] = Job(created: now, rows: keepRows ? upload.rows : ImportRows(), plan: plan)
+        let completes: Bool
+        if case .complete = plan { completes = true } else { completes = false }
+        jobs[id] = Job(created: now, upload: completes ? upload : nil, plan: plan)
         unsettled.append(id)
         if let key { idempotency[key] = (id, now) }
         return SandboxState.created(id, .queued)
@@ -191,12 +192,12 @@ public actor SandboxState {
         while firstUnsettled < unsettled.count {
             let id = unsettled[firstUnsettled]
             guard var job = jobs[id], now - job.created >= config.jobTime else { break }
-            if case .complete = job.plan {
-                stored.append((id, job.rows))
-                contactsStored += job.rows.count
-                job.recordsProcessed = job.rows.count
+            if case .complete = job.plan, let upload = job.upload {
+                stored.append((id, upload))
+                contactsStored += upload.storableCount
+                job.recordsProcessed = upload.storableCount
             }
-            job.rows = ImportRows()
+            job.upload = nil
             job.terminal = true
             jobs[id] = job
             firstUnsettled += 1
@@ -259,7 +260,7 @@ public actor SandboxState {
 
     private func distinctPhoneNumbers() -> Int {
         guard distinctPhones.stored != contactsStored else { return distinctPhones.count }
-        var keys = stored.flatMap(\.rows.phoneKeys)
+        var keys = stored.flatMap(\.upload.phoneKeys)
         keys.sort()
         var count = 0
         for (index, key) in keys.enumerated() where index == 0 || keys[index - 1] != key { count += 1 }
@@ -281,8 +282,8 @@ public actor SandboxState {
         let now = ContinuousClock.now
         settle(now)
         var w = JSONWriter(capacity: contactsStored * 96 + 16)
-        for (job, rows) in stored {
-            for contact in rows {
+        for (job, upload) in stored {
+            for contact in upload.rows() {
                 w.beginObject()
                 w.key("phone_number")
                 w.string(contact.phoneNumber)

@@ -67,7 +67,7 @@ final class ImportParserTests: XCTestCase {
     func testGoodRowsAndRowErrors() throws {
         let upload = try parse(header + "\n+12025550123,Ada,Lovelace,ada@example.com\n555-CALL-NOW,Bad,Row,b@example.com\n\"+447911123456\",\"Grace, Rear Adm.\",Hopper,\n+0123,Zero,Lead,z@example.com\n")
         XCTAssertEqual(upload.dataRows, 4)
-        XCTAssertEqual(Array(upload.rows), [
+        XCTAssertEqual(upload.rows(), [
             ImportRow(phoneNumber: "+12025550123", firstName: "Ada", lastName: "Lovelace", email: "ada@example.com"),
             ImportRow(phoneNumber: "+447911123456", firstName: "Grace, Rear Adm.", lastName: "Hopper", email: ""),
         ])
@@ -76,9 +76,9 @@ final class ImportParserTests: XCTestCase {
 
     func testGzipAndExtraColumns() throws {
         let upload = try parse(header + ",segment\r\n+12025550123,Ada,Lovelace,ada@example.com,vip\r\n", gzip: true)
-        XCTAssertEqual(upload.rows.count, 1)
-        XCTAssertEqual(upload.rows[0].email, "ada@example.com")
-        XCTAssertEqual(Array(try parse(header + "\n").rows), [])
+        XCTAssertEqual(upload.rows().count, 1)
+        XCTAssertEqual(upload.rows()[0].email, "ada@example.com")
+        XCTAssertEqual(try parse(header + "\n").rows(), [])
     }
 
     func testRefusals() {
