@@ -91,24 +91,33 @@ trap 'stop_sandbox' EXIT
 export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret
 stat_of() { curl -s "$url/sandbox/stats" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 
-start_sandbox --job-time 0
-export XDG_CACHE_HOME="$out/cache-1"; rm -rf "$XDG_CACHE_HOME"
-t0=$(now)
-validate "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" | "$bin/cxv-upload" --base-url "$url" \
-  | "$bin/cxv-poll" --base-url "$url" --interval 0.05 > "$out/network.ndjson"
-t1=$(now)
-t_network=$(elapsed "$t0" "$t1")
-"$bin/cxv-report" < "$out/network.ndjson" > /dev/null || [ $? -eq 1 ]
-chunks=$(stat_of 's["jobs"]["COMPLETED"]')
-api_requests=$(stat_of 'sum(sum(v.values()) for k, v in s["requests"].items() if k != "POST /oauth/token")')
-tokens=$(stat_of 's["tokensIssued"]')
-stored=$(stat_of 's["contactsStored"]')
-stop_sandbox
+# Three pairs, each the offline pipeline then the six stages (cxv-report included) against
+# a fresh sandbox, back to back so both see the same machine; the median ratio is the figure.
 echo
-printf '%-52s %8.2f\n' "six stages against cxv-sandbox (job-time 0)" "$t_network"
-echo "six stages / offline pipeline: $(ratio "$t_network" "$t_pipe")   (target <= 1.50)"
-echo "tokens issued:               $tokens   (target 1)"
-echo "API requests per chunk:      $(ratio "$api_requests" "$chunks")   (target <= 3; $api_requests requests, $chunks chunks, $stored contacts stored)"
+echo "six stages against cxv-sandbox (job-time 0) and the offline pipeline, in pairs (targets: ratio <= 1.50, 1 token, <= 3 requests a chunk)"
+printf '%-5s %9s %9s %7s %7s %15s %9s\n' "run" "offline" "six" "ratio" "tokens" "requests/chunk" "stored"
+ratios=()
+for run in 1 2 3; do
+  t0=$(now); validate "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" > /dev/null; t1=$(now)
+  t_offline=$(elapsed "$t0" "$t1")
+  start_sandbox --job-time 0
+  export XDG_CACHE_HOME="$out/cache-pair-$run"; rm -rf "$XDG_CACHE_HOME"
+  t0=$(now)
+  # cxv-report exits 1 here: the validate rejects are in its count.
+  validate "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" | "$bin/cxv-upload" --base-url "$url" \
+    | "$bin/cxv-poll" --base-url "$url" --interval 0.05 | "$bin/cxv-report" > "$out/network-report.txt" || [ $? -eq 1 ]
+  t1=$(now)
+  t_network=$(elapsed "$t0" "$t1")
+  chunks=$(stat_of 's["jobs"]["COMPLETED"]')
+  api_requests=$(stat_of 'sum(sum(v.values()) for k, v in s["requests"].items() if k != "POST /oauth/token")')
+  tokens=$(stat_of 's["tokensIssued"]')
+  stored=$(stat_of 's["contactsStored"]')
+  stop_sandbox
+  ratios+=("$(ratio "$t_network" "$t_offline")")
+  printf '%-5s %8.2fs %8.2fs %7s %7s %15s %9s\n' "$run" "$t_offline" "$t_network" "${ratios[-1]}" \
+    "$tokens" "$(ratio "$api_requests" "$chunks")" "$stored"
+done
+echo "six stages / offline pipeline: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)   (median of the 3 runs; target <= 1.50)"
 
 # 100 chunks, jobs taking 1 s, 50 ms of latency a request. The tutorial's loop does one
 # chunk at a time: upload (one round trip), sleep 2 s, poll (one round trip), so at
