@@ -100,9 +100,9 @@ public enum ImportParser {
         func string(_ field: Int) -> String { String(decoding: bytes(field), as: UTF8.self) }
     }
 
-    /// Reads an upload, handing each data row (numbered from 1) to `row`. A problem with the
-    /// whole body throws before any row of its batch is handed over; as the caller then has
-    /// nothing, that is as if none were.
+    /// Reads an upload, handing each data row (numbered from 1) to `row`. A row that makes the
+    /// whole body unreadable throws before any row of its batch is handed over, and callers
+    /// drop what they gathered when it throws: a refused upload leaves nothing behind.
     static func forEachRow(body: [UInt8], gzip: Bool, maxDecompressed: Int,
                            _ row: (Int, RowFields) -> Void) throws(ImportError) {
         var csv = body
