@@ -105,7 +105,7 @@ for run in 1 2 3; do
   t0=$(now)
   # cxv-report exits 1 here: the validate rejects are in its count.
   validate "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" | "$bin/cxv-upload" --base-url "$url" \
-    | "$bin/cxv-poll" --base-url "$url" --interval 0.05 | "$bin/cxv-report" > "$out/network-report.txt" || [ $? -eq 1 ]
+    | "$bin/cxv-poll" --base-url "$url" --interval 0.01 | "$bin/cxv-report" > "$out/network-report.txt" || [ $? -eq 1 ]
   t1=$(now)
   t_network=$(elapsed "$t0" "$t1")
   chunks=$(stat_of 's["jobs"]["COMPLETED"]')
