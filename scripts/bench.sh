@@ -19,6 +19,9 @@ gen() {  # gen COUNT -> path of a cached CSV of COUNT contacts
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+missed=()
+# check NAME VALUE OP LIMIT: a target the figure must meet, or make bench fails at the end.
+check() { [ "$(echo "$2 $3 $4" | bc -l)" -eq 1 ] || missed+=("$1: $2, target $3 $4"); }
 
 # Peak resident memory (MiB) of one stage reading FILE, output discarded.
 peak() {
@@ -53,6 +56,8 @@ printf '%-52s %8.2f\n' "mlr --icsv --ojsonl cat" "$t_mlr"
 echo
 echo "pipeline / gzip -6:        $(ratio "$t_pipe" "$t_gzip")   (target <= 2.00)"
 echo "cxv-validate / mlr:        $(ratio "$t_validate" "$t_mlr")   (target < 1.00)"
+check "pipeline / gzip -6" "$(ratio "$t_pipe" "$t_gzip")" "<=" 2.00
+check "cxv-validate / mlr" "$(ratio "$t_validate" "$t_mlr")" "<" 1.00
 
 # Peak memory per stage, at N and at BIG contacts: bounded means the same at both.
 echo
@@ -75,6 +80,9 @@ for stage in validate chunk gzip report; do
     esac
   done
   printf '%-14s %12s %12s\n' "cxv-$stage" "${row[0]}" "${row[1]}"
+  check "cxv-$stage peak MiB at $N" "${row[0]}" "<" 64
+  check "cxv-$stage peak MiB at $BIG" "${row[1]}" "<" 64
+  check "cxv-$stage peak MiB flat from $N to $BIG" "${row[1]}" "<=" "${row[0]} * 1.10"
 done
 rm -f "$out"/valid-*.ndjson "$out"/chunks-*.ndjson "$out"/gz-*.ndjson
 
@@ -116,8 +124,12 @@ for run in 1 2 3; do
   ratios+=("$(ratio "$t_network" "$t_offline")")
   printf '%-5s %8.2fs %8.2fs %7s %7s %15s %9s\n' "$run" "$t_offline" "$t_network" "${ratios[-1]}" \
     "$tokens" "$(ratio "$api_requests" "$chunks")" "$stored"
+  check "tokens issued (run $run)" "$tokens" "==" 1
+  check "API requests per chunk (run $run)" "$(ratio "$api_requests" "$chunks")" "<=" 3
 done
-echo "six stages / offline pipeline: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)   (median of the 3 runs; target <= 1.50)"
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)
+echo "six stages / offline pipeline: $median   (median of the 3 runs; target <= 1.50)"
+check "six stages / offline pipeline" "$median" "<=" 1.50
 
 # 100 chunks, jobs taking 1 s, 50 ms of latency a request. The tutorial's loop does one
 # chunk at a time: upload (one round trip), sleep 2 s, poll (one round trip), so at
@@ -134,4 +146,15 @@ latency_chunks=$(stat_of 's["jobs"]["COMPLETED"]')
 stop_sandbox
 tutorial=$(echo "$latency_chunks * 2.1" | bc -l)
 printf '%-52s %8.2f\n' "$latency_chunks chunks, job-time 1s, latency 50ms" "$t_latency"
-echo "against the tutorial's loop (>= $(printf '%.0f' "$tutorial") s): $(printf '%.1f' "$(echo "100 * $t_latency / $tutorial" | bc -l)") %   (target < 5 %)"
+share=$(printf '%.1f' "$(echo "100 * $t_latency / $tutorial" | bc -l)")
+echo "against the tutorial's loop (>= $(printf '%.0f' "$tutorial") s): $share %   (target < 5 %)"
+check "chunks in the latency run" "$latency_chunks" "==" 100
+check "100 chunks against the tutorial's loop (%)" "$share" "<" 5
+
+echo
+if [ ${#missed[@]} -eq 0 ]; then
+  echo "every target met"
+else
+  printf 'MISSED %s\n' "${missed[@]}"
+  exit 1
+fi
