@@ -126,6 +126,10 @@ for run in 1 2 3; do
     "$tokens" "$(ratio "$api_requests" "$chunks")" "$stored"
   check "tokens issued (run $run)" "$tokens" "==" 1
   check "API requests per chunk (run $run)" "$(ratio "$api_requests" "$chunks")" "<=" 3
+  # Nothing lost on the way: the server holds exactly what the report says was imported.
+  check "contacts stored = imported in the report (run $run)" "$stored" "==" \
+    "$(awk '$1 == "imported" { print $2 }' "$out/network-report.txt")"
+  check "unaccounted in the report (run $run)" "$(awk '$1 == "unaccounted" { print $2 }' "$out/network-report.txt")" "==" 0
 done
 median=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 2p)
 echo "six stages / offline pipeline: $median   (median of the 3 runs; target <= 1.50)"
