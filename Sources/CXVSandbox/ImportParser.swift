@@ -90,11 +90,8 @@ public enum ImportParser {
         let fieldEnds: UnsafeBufferPointer<Int>
         let firstField: Int
 
-        /// As RowBatch.fieldRange: a field's bytes end where the next one's separator is.
         func bytes(_ field: Int) -> UnsafeRawBufferPointer {
-            let index = firstField + field
-            let start = index == 0 ? 0 : fieldEnds[index - 1] + 1
-            return UnsafeRawBufferPointer(rebasing: storage[start..<fieldEnds[index]])
+            UnsafeRawBufferPointer(rebasing: storage[RowBatch.fieldRange(firstField + field, in: fieldEnds)])
         }
 
         func string(_ field: Int) -> String { String(decoding: bytes(field), as: UTF8.self) }

@@ -77,7 +77,15 @@ public struct RowBatch: Sendable {
     static let separator = UInt8(ascii: "\n")
 
     public func fieldRange(_ index: Int) -> Range<Int> {
-        (index == 0 ? 0 : fieldEnds[index - 1] + 1)..<fieldEnds[index]
+        RowBatch.fieldRange(index, in: fieldEnds)
+    }
+
+    /// Field `index`'s bytes, from every field's end: each starts after the one before and
+    /// its separator. Also for readers that hold `fieldEnds` by pointer, not the batch.
+    @inlinable
+    public static func fieldRange<Ends: RandomAccessCollection<Int>>(_ index: Int, in ends: Ends) -> Range<Int>
+    where Ends.Index == Int {
+        (index == 0 ? 0 : ends[index - 1] + 1)..<ends[index]
     }
 
     /// The fields of `row` as strings (lossy for invalid UTF-8), for headers and messages.
