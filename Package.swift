@@ -54,11 +54,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The two import contracts, one profile each: requests, answers, sign-in, discovery.
+        // No HTTP stack: the client (CXVNet) and the sandbox (CXVSandbox) both speak through it.
+        .target(name: "CXVAPI", dependencies: ["CXVCore"]),
         // The import API client: token, retry, upload, poll. The offline tools do not link it.
         .target(
             name: "CXVNet",
             dependencies: [
                 "CXVCore",
+                "CXVAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,6 +81,7 @@ let package = Package(
             name: "CXVSandbox",
             dependencies: [
                 "CXVCore",
+                "CXVAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -91,8 +96,8 @@ let package = Package(
         .executableTarget(name: "cxv-poll", dependencies: ["CXVNetCLI"]),
         .executableTarget(name: "cxv-sandbox", dependencies: ["CXVCLI", "CXVSandbox"]),
         .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore"]),
-        .testTarget(name: "CXVNetTests", dependencies: ["CXVNet"]),
-        .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore", "CXVNet"]),
+        .testTarget(name: "CXVNetTests", dependencies: ["CXVNet", "CXVAPI"]),
+        .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore", "CXVNet", "CXVAPI"]),
         .testTarget(name: "CLITests", dependencies: ["CXVCore"]),
     ],
     swiftLanguageModes: [.v6]

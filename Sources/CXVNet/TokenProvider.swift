@@ -140,23 +140,6 @@ public actor TokenProvider {
     }
 }
 
-/// `application/x-www-form-urlencoded` as RFC 3986 unreserved characters and %XX for the rest.
-public enum FormEncoding {
-    public static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
-    }
-}
-
 /// `Retry-After`: delay-seconds or an HTTP date.
 public enum RetryAfter {
     public static func parse(_ value: String?, now: Date = Date()) -> Duration? {
