@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "CXVCLI",
                 "CXVNet",
+                "CXVAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -89,3 +89,10 @@ public struct ListCounts: Sendable, Equatable {
         self.invalid = invalid
     }
 }
+
+extension ListCounts {
+    /// As a tally's members: `list_total_<suffix>`, `list_valid_<suffix>`, `list_invalid_<suffix>`.
+    public func tallyFields(_ suffix: String) -> [(String, Int)] {
+        [("list_total_\(suffix)", total), ("list_valid_\(suffix)", valid), ("list_invalid_\(suffix)", invalid)]
+    }
+}

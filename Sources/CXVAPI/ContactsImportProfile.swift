@@ -50,6 +50,8 @@ public struct ContactsImportProfile: ImportProfile {
     /// The states this contract defines; any other is waited on and named as undefined.
     public static let definedStates: Set<String> = ["QUEUED", "PROCESSING", "COMPLETED", "FAILED"]
 
+    public func defines(status: String) -> Bool { Self.definedStates.contains(status) }
+
     /// `row N: text` names data row N (1-based, header not counted).
     static func rowError(_ message: String) -> JobStatus.RowError? {
         guard message.hasPrefix("row "), let colon = message.firstIndex(of: ":"),

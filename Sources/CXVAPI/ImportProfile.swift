@@ -17,6 +17,8 @@ public protocol ImportProfile: Sendable {
     func status(of job: String) -> APIRequest
     /// The status of `job` in a 200 answer; nil when the answer is not one (retried, not believed).
     func parseStatus(_ body: [UInt8], job: String) -> ParsedStatus
+    /// Whether `status` (as the server spelled it) is one the contract defines: any other is waited on, and named.
+    func defines(status: String) -> Bool
     /// Nil when the contract cannot cancel a job.
     func cancel(_ job: String) -> APIRequest?
     /// The counts of the list the chunks go to; nil when the contract has no list.

@@ -3,14 +3,18 @@ import Foundation
 
 /// The reading loop of the network stages: every input in order, chunk records
 /// handed to `chunk` (which may await), every other line written on at once;
-/// no new record is taken once `stop` is requested.
+/// no new record is taken once `stop` is requested. `passing` sees the lines written on (whole
+/// lines, several at a time), for a stage that reads an earlier stage's tally.
 func forEachChunk(inputs: [String], maxLineBytes: Int, policy: InvalidLinePolicy, output: SharedOutput,
-                  stop: StopRequest, _ chunk: (ChunkRecord) async throws -> Void) async throws {
+                  stop: StopRequest, passing: (([UInt8]) -> Void)? = nil,
+                  _ chunk: (ChunkRecord) async throws -> Void) async throws {
     let records = ReadAhead(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy)
     defer { records.close() }
     while stop.requested == nil, let item = try await records.next() {
         switch item {
-        case let .through(bytes): try output.write(bytes)
+        case let .through(bytes):
+            passing?(bytes)
+            try output.write(bytes)
         case let .chunk(record): try await chunk(record)
         }
     }

@@ -1,41 +1,8 @@
+import CXVAPI
 import CXVCore
 import Foundation
 import Logging
 import NIOHTTP1
-
-/// A job's state as the status endpoint reports it.
-public struct JobStatus: Sendable, Equatable {
-    public enum State: String, Sendable {
-        case queued = "QUEUED", processing = "PROCESSING", completed = "COMPLETED", failed = "FAILED"
-        public var isTerminal: Bool { self == .completed || self == .failed }
-    }
-
-    public var jobId: String
-    public var state: State
-    /// The status as the server spelled it: a state the API does not define is taken as still running.
-    public var statusText: String
-    public var recordsProcessed: Int
-    public var errors: [String]
-
-    /// Reads the status endpoint's JSON; nil when it is not what DESIGN §3 says.
-    public static func parse(_ body: [UInt8]) -> JobStatus? {
-        guard case let .object(members)? = body.withUnsafeBytes({ try? JSONValue.parse($0) }) else { return nil }
-        func member(_ name: String) -> JSONValue? { members.first { $0.0 == name }?.1 }
-        guard let id = member("jobId")?.stringValue, let text = member("status")?.stringValue else { return nil }
-        let errors = member("errors")?.arrayValue?.compactMap(\.stringValue) ?? []
-        return JobStatus(jobId: id, state: State(rawValue: text) ?? .processing, statusText: text,
-                         recordsProcessed: member("recordsProcessed")?.intValue ?? 0, errors: errors)
-    }
-
-    /// `row N: text` messages by data row (1-based); the others concern the whole job.
-    public var rowErrors: [(row: Int, message: String)] {
-        errors.compactMap { message in
-            guard message.hasPrefix("row "), let colon = message.firstIndex(of: ":"),
-                  let row = Int(message[message.index(message.startIndex, offsetBy: 4)..<colon]), row >= 1 else { return nil }
-            return (row, message)
-        }
-    }
-}
 
 /// Counts of what the client did, for the tallies.
 public actor RequestCounters {
@@ -56,20 +23,23 @@ public struct AuthenticationRefused: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-/// The import API of DESIGN §3: each request with a fresh token, refreshed once on
-/// a 401, retried under the one `RetryPolicy`, within the `ConcurrencyLimit`.
+/// Sends a contract's requests: each under the API root with a fresh token, refreshed once on
+/// a 401, retried under the one `RetryPolicy`, within the `ConcurrencyLimit`. What the requests
+/// are and what the answers mean is the profile's (CXVAPI).
 public final class ImportClient: Sendable {
     public let config: APIConfig
     public let tokens: TokenProvider
+    public let root: APIRoot
     public let counters = RequestCounters()
     private let transport: Transport
     private let retry: RetryPolicy
     private let limit: ConcurrencyLimit
     private let logger: Logger
 
-    public init(config: APIConfig, transport: Transport, tokens: TokenProvider, retry: RetryPolicy, limit: ConcurrencyLimit,
-                logger: Logger) {
+    public init(config: APIConfig, transport: Transport, tokens: TokenProvider, root: APIRoot, retry: RetryPolicy,
+                limit: ConcurrencyLimit, logger: Logger) {
         self.config = config
+        self.root = root
         self.logger = logger
         self.transport = transport
         self.tokens = tokens
@@ -86,9 +56,11 @@ public final class ImportClient: Sendable {
     }
 
     /// `flaw` names what is wrong with a 2xx answer that breaks the contract (no jobId, not
-    /// JSON): such an answer is retried like a 5xx, which the Idempotency-Key makes safe.
-    public func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                     flaw: (HTTPAnswer) -> String? = { _ in nil }) async throws -> Outcome {
+    /// JSON): such an answer is retried like a 5xx (safe: an Idempotency-Key, or records keyed by external id).
+    public func send(_ request: APIRequest, flaw: (HTTPAnswer) -> String? = { _ in nil }) async throws -> Outcome {
+        let method = HTTPMethod(rawValue: request.method.rawValue)
+        let path = request.path
+        let base = try await root.url()
         let started = ContinuousClock.now
         var refreshed = false
         var attempt = 0
@@ -109,8 +81,9 @@ public final class ImportClient: Sendable {
             await limit.acquire()
             do {
                 let sent = ContinuousClock.now
-                let answer = try await transport.send(method, config.url(path),
-                                                      headers: [("Authorization", "Bearer \(token)")] + headers, body: body)
+                let answer = try await transport.send(method, base.appendingPathComponent(path),
+                                                      headers: [("Authorization", "Bearer \(token)")] + request.headers,
+                                                      body: request.body)
                 logger.debug("\(method) \(path) → \(answer.status)",
                              metadata: ["attempt": "\(attempt)", "ms": "\((ContinuousClock.now - sent).milliseconds)"])
                 await limit.release()
@@ -156,32 +129,22 @@ public final class ImportClient: Sendable {
     /// What an upload came to.
     public enum UploadResult: Sendable {
         case created(jobId: String, attempts: Int)
-        /// The server will not take this payload (400, 413 …): retrying it unchanged is pointless.
+        /// The server will not take this payload (400, 404, 413 …): retrying it unchanged is pointless.
         case refused(status: Int, message: String, attempts: Int)
         case gaveUp(String, attempts: Int)
     }
 
-    public func upload(_ body: [UInt8], gzip: Bool, idempotencyKey: String) async throws -> UploadResult {
-        var headers = [("Content-Type", "text/csv"), ("Idempotency-Key", idempotencyKey)]
-        if gzip { headers.append(("Content-Encoding", "gzip")) }
-        switch try await send(.POST, "api/v2/contacts/import", headers: headers, body: body,
-                              flaw: { ImportClient.jobId(in: $0) == nil ? "without a jobId: \($0.bodyText)" : nil }) {
+    public func upload(_ request: APIRequest, profile: any ImportProfile) async throws -> UploadResult {
+        switch try await send(request, flaw: { profile.jobID(in: $0.body) == nil ? "without a jobId: \($0.bodyText)" : nil }) {
         case let .gaveUp(reason, attempts):
             return .gaveUp(reason, attempts: attempts)
         case let .answered(answer, attempts):
-            guard let id = ImportClient.jobId(in: answer) else {
-                return .refused(status: answer.status, message: ImportClient.errorMessage(answer), attempts: attempts)
+            guard (200...299).contains(answer.status), let id = profile.jobID(in: answer.body) else {
+                return .refused(status: answer.status, message: profile.errorMessage(status: answer.status, body: answer.body),
+                                attempts: attempts)
             }
             return .created(jobId: id, attempts: attempts)
         }
-    }
-
-    /// The jobId of a 2xx answer to an import.
-    static func jobId(in answer: HTTPAnswer) -> String? {
-        guard (200...299).contains(answer.status),
-              case let .object(members)? = answer.body.withUnsafeBytes({ try? JSONValue.parse($0) }),
-              let id = members.first(where: { $0.0 == "jobId" })?.1.stringValue, !id.isEmpty else { return nil }
-        return id
     }
 
     public enum StatusResult: Sendable {
@@ -190,31 +153,48 @@ public final class ImportClient: Sendable {
         case gaveUp(String)
     }
 
-    public func status(of jobId: String) async throws -> StatusResult {
-        let path = "api/v2/contacts/import/\(jobId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? jobId)"
+    public func status(of jobId: String, profile: any ImportProfile) async throws -> StatusResult {
         // A status that is not JSON, or is about another job, is an answer to retry, not to believe.
         let flaw = { (answer: HTTPAnswer) -> String? in
-            guard let status = JobStatus.parse(answer.body) else { return "not a job status: \(answer.bodyText)" }
-            return status.jobId == jobId ? nil : "the status of another job (\(status.jobId))"
+            if case let .malformed(reason) = profile.parseStatus(answer.body, job: jobId) { return reason }
+            return nil
         }
-        switch try await send(.GET, path, headers: [("Accept", "application/json")], flaw: flaw) {
+        switch try await send(profile.status(of: jobId), flaw: flaw) {
         case let .gaveUp(reason, _):
             return .gaveUp(reason)
         case let .answered(answer, _):
             if answer.status == 404 { return .unknownJob }
-            guard answer.status == 200, let status = JobStatus.parse(answer.body) else {
+            guard answer.status == 200, case let .status(status) = profile.parseStatus(answer.body, job: jobId) else {
                 return .gaveUp("job \(jobId): unexpected answer \(answer.status): \(answer.bodyText)")
             }
             return .status(status)
         }
     }
 
-    /// The server's `{"error": …}`, or the start of whatever it sent.
-    static func errorMessage(_ answer: HTTPAnswer) -> String {
-        if case let .object(members)? = answer.body.withUnsafeBytes({ try? JSONValue.parse($0) }),
-           let message = members.first(where: { $0.0 == "error" })?.1.stringValue {
-            return "\(answer.status): \(message)"
+    /// Asks the server to cancel a job; the reason when it did not.
+    public func cancel(_ jobId: String, profile: any ImportProfile) async throws -> String? {
+        guard let request = profile.cancel(jobId) else { return "this API cannot cancel a job" }
+        switch try await send(request) {
+        case let .gaveUp(reason, _): return reason
+        case let .answered(answer, _):
+            return (200...299).contains(answer.status) ? nil : profile.errorMessage(status: answer.status, body: answer.body)
         }
-        return "\(answer.status): \(answer.bodyText)"
+    }
+
+    /// The counts of the profile's list. A list the server does not know is a configuration error (78).
+    public func listCounts(profile: any ImportProfile, list: String) async throws -> ListCounts? {
+        guard let request = profile.listCounts() else { return nil }
+        switch try await send(request, flaw: { profile.parseListCounts($0.body) == nil ? "not a list's counts: \($0.bodyText)" : nil }) {
+        case let .gaveUp(reason, _):
+            throw ServiceUnavailable(description: "the counts of list \(list): \(reason)")
+        case let .answered(answer, _):
+            if answer.status == 404 {
+                throw CXVError.config("list \(list) does not exist in CXone (404): create the calling list first, or fix --list-id / CXONE_LIST_ID")
+            }
+            guard answer.status == 200, let counts = profile.parseListCounts(answer.body) else {
+                throw CXVError.config("list \(list): \(profile.errorMessage(status: answer.status, body: answer.body))")
+            }
+            return counts
+        }
     }
 }

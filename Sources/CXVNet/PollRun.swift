@@ -1,3 +1,4 @@
+import CXVAPI
 import CXVCore
 import Foundation
 
@@ -9,6 +10,8 @@ public struct PollSettings: Sendable {
     public var timeout: Duration = .seconds(600)
     /// Re-uploads of one chunk (after a transient FAILED, or without its refused rows).
     public var retries = 3
+    /// On SIGINT/SIGTERM, ask the server to cancel the jobs still running (call-lists can).
+    public var cancelOnStop = false
 
     public init() {}
 }
@@ -18,6 +21,10 @@ public struct PollTally: Sendable {
     public var chunks = 0, completed = 0, failed = 0, rejects = 0, retries = 0
     /// Of `failed`, the chunks whose requests exhausted their retries.
     public var gaveUp = 0
+    /// Call-lists: the list's counts after the last job, and before the run's first upload
+    /// (from cxv-upload's tally, when it came through this stage).
+    public var listAfter: ListCounts?
+    public var listBefore: ListCounts?
 
     public init() {}
 
@@ -25,25 +32,33 @@ public struct PollTally: Sendable {
     public var serviceUnavailable: Bool { gaveUp > 0 && completed == 0 }
 
     func record(requests: Int, throttled: Int, requestRetries: Int, tokens: Int, elapsed: Duration) -> [UInt8] {
-        tallyRecord(stage: "poll", ["chunks": chunks, "completed": completed, "failed": failed, "gave_up": gaveUp, "rejects": rejects,
-                                    "retries": retries, "requests": requests, "throttled": throttled,
-                                    "request_retries": requestRetries, "tokens": tokens,
-                                    "elapsed_ms": Int(elapsed.milliseconds)])
+        var list = listAfter?.tallyFields("after") ?? []
+        if let after = listAfter, let before = listBefore {
+            list += ListCounts(total: after.total - before.total, valid: after.valid - before.valid,
+                               invalid: after.invalid - before.invalid).tallyFields("added")
+        }
+        return tallyRecord(stage: "poll", ["chunks": chunks, "completed": completed, "failed": failed, "gave_up": gaveUp,
+                                           "rejects": rejects, "retries": retries, "requests": requests, "throttled": throttled,
+                                           "request_retries": requestRetries, "tokens": tokens,
+                                           "elapsed_ms": Int(elapsed.milliseconds)], more: list)
     }
 }
 
 /// The cxv-poll pipeline: every submitted job polled at once, each with its own
 /// backoff; rows the server refused become `import` rejects and the chunk is sent
-/// again without them; a transient FAILED is sent again unchanged.
+/// again without them; a transient FAILED is sent again unchanged (where the API retries).
 public final class PollRun {
-    private let client: ImportClient
+    private let sessions: SessionOpener
     private let settings: PollSettings
     private let output: SharedOutput
     private let policy: InvalidLinePolicy
     private let counts = Counts()
+    private let log: @Sendable (String) -> Void
 
-    public init(client: ImportClient, settings: PollSettings, output: SharedOutput, policy: InvalidLinePolicy) {
-        self.client = client
+    public init(sessions: SessionOpener, settings: PollSettings, output: SharedOutput, policy: InvalidLinePolicy,
+                log: @escaping @Sendable (String) -> Void) {
+        self.sessions = sessions
+        self.log = log
         self.settings = settings
         self.output = output
         self.policy = policy
@@ -57,10 +72,11 @@ public final class PollRun {
         set { counts.observer = newValue }
     }
 
-    /// The tally, added to by each chunk's task as it finishes.
+    /// The tally, added to by each chunk's task as it finishes, and the jobs a stop cut off.
     private final class Counts: @unchecked Sendable {
-        private let lock = NSLock()  // guards `value`
+        private let lock = NSLock()  // guards `value` and `cutOff`
         private var value = PollTally()
+        private var cutOff: [(ChunkRecord, JobTracker)] = []
         var observer: (@Sendable (PollTally) -> Void)?
         var tally: PollTally { lock.withLock { value } }
         func add(_ body: (inout PollTally) -> Void) {
@@ -68,6 +84,32 @@ public final class PollRun {
                 body(&value)
                 observer?(value)
             }
+        }
+        func stopped(_ chunk: ChunkRecord, _ job: JobTracker) { lock.withLock { cutOff.append((chunk, job)) } }
+        func takeCutOff() -> [(ChunkRecord, JobTracker)] { lock.withLock { defer { cutOff = [] }; return cutOff } }
+    }
+
+    /// Which job a chunk's task is following now (a re-send replaces it), for a stop to cancel.
+    final class JobTracker: @unchecked Sendable {
+        private let lock = NSLock()  // guards `job`
+        private var job: String
+        let uploader: ChunkUploader
+        init(_ job: String, uploader: ChunkUploader) {
+            self.job = job
+            self.uploader = uploader
+        }
+        var current: String {
+            get { lock.withLock { job } }
+            set { lock.withLock { job = newValue } }
+        }
+    }
+
+    /// The profile a submitted chunk's job is followed with (a call-list chunk's list is in its job).
+    static func profile(for chunk: ChunkRecord, api: ImportAPI) throws -> any ImportProfile {
+        do {
+            return try api.profile(callList: chunk.value("job")?["list"]?.stringValue.map { CallListProfile.UploadSettings(listID: $0) })
+        } catch {
+            throw CXVError.data(source: "chunk \(chunk.seq)", line: 0, message: "\(error.description) (its job names no list)")
         }
     }
 
@@ -82,30 +124,42 @@ public final class PollRun {
 
     /// Reads `inputs` to the end, or until `stop` is requested: then jobs in flight get half
     /// a second to settle, the rest are written back as they came (so a re-run polls them
-    /// again), no tally is written, and `Stopped` is thrown.
+    /// again) or, with `cancelOnStop`, cancelled on the server and written as failed; no tally
+    /// is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
-        let (client, settings, output, counts, policy) = (client, settings, output, counts, policy)
+        let (sessions, settings, output, counts, policy) = (sessions, settings, output, counts, policy)
+        try await sessions.start()
+        let lists = ListsSeen()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addStopWatcher(stop)
             group.addTask {
                 // A job's task is let go as it finishes, so memory follows the jobs in flight,
                 // not the jobs read: kept until the end, they grew cxv-poll by about 30 KB a job.
                 try await withThrowingDiscardingTaskGroup { jobs in
-                    try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
-                        guard chunk.state == "submitted" else {
+                    try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop,
+                                           passing: { lists.notice(passing: $0) }) { chunk in
+                        guard chunk.chunkState == .submitted else {
                             try output.write(chunk.line)
                             return
                         }
+                        let (api, session) = try await sessions.session(for: chunk)
+                        let profile = try PollRun.profile(for: chunk, api: api)
+                        guard let session else { return }
+                        if profile.listCounts() != nil, let list = chunk.value("job")?["list"]?.stringValue {
+                            lists.use(list, profile: profile)
+                        }
                         counts.add { $0.chunks += 1 }
+                        let tracker = JobTracker(chunk.value("job")?["id"]?.stringValue ?? "",
+                                                 uploader: ChunkUploader(client: session.client, profile: profile))
                         jobs.addTask {
                             // Written as soon as it is settled, whatever the others are doing.
                             let done: Finished
                             do {
-                                done = try await PollRun.settle(chunk, client: client, settings: settings)
+                                done = try await PollRun.settle(chunk, job: tracker, settings: settings)
                             } catch is CancellationError {
                                 counts.add { $0.chunks -= 1 }
-                                try output.write(chunk.line)
+                                if settings.cancelOnStop { counts.stopped(chunk, tracker) } else { try output.write(chunk.line) }
                                 return
                             }
                             counts.add { tally in
@@ -121,14 +175,76 @@ public final class PollRun {
             }
             try await group.collect(1) { _ in }  // the reading and its jobs; the stop watcher is cancelled
         }
-        if let signal = stop.requested { throw Stopped(signal: signal) }
-        try output.write(tally.record(requests: await client.counters.requests, throttled: await client.counters.throttled,
-                                      requestRetries: await client.counters.retries, tokens: await client.tokens.fetched,
+        if let signal = stop.requested {
+            try await cancelCutOff(signal: signal)
+            throw Stopped(signal: signal)
+        }
+        let client = try await sessions.finish()?.client
+        if let (list, profile) = lists.used, let client {
+            var tally = counts.tally
+            tally.listAfter = try await client.listCounts(profile: profile, list: list)
+            tally.listBefore = lists.before
+            counts.add { $0 = tally }
+        }
+        try output.write(tally.record(requests: await client?.counters.requests ?? 0, throttled: await client?.counters.throttled ?? 0,
+                                      requestRetries: await client?.counters.retries ?? 0, tokens: await client?.tokens.fetched ?? 0,
                                       elapsed: ContinuousClock.now - started))
     }
 
+    /// `--cancel-on-stop`: each job a stop cut off is cancelled on the server (said on stderr) and its
+    /// chunk written as failed, so the report counts its contacts; a job that cannot be cancelled is
+    /// written back as it came, to be polled again.
+    private func cancelCutOff(signal: Int32) async throws {
+        for (chunk, tracker) in counts.takeCutOff() {
+            let job = tracker.current
+            let refusal: String?
+            do {
+                refusal = try await tracker.uploader.client.cancel(job, profile: tracker.uploader.profile)
+            } catch {
+                refusal = "\(error)"
+            }
+            if let refusal {
+                log("chunk \(chunk.seq): job \(job) still running, not cancelled: \(refusal)")
+                try output.write(chunk.line)
+                continue
+            }
+            log("chunk \(chunk.seq): cancelled job \(job) on \(Stopped(signal: signal).name)")
+            let finished = PollRun.done(chunk, state: .failed, errors: ["job \(job) cancelled by cxv-poll on \(Stopped(signal: signal).name)"],
+                                        processed: 0, retries: 0, rejects: [])
+            try output.write(lines: finished.lines)
+        }
+    }
+
+    /// The calling list the run's chunks load, and its counts before the run (from cxv-upload's tally).
+    final class ListsSeen: @unchecked Sendable {
+        private let lock = NSLock()  // guards both
+        private var list: (String, any ImportProfile)?
+        private var counts: ListCounts?
+
+        func use(_ id: String, profile: any ImportProfile) { lock.withLock { if list == nil { list = (id, profile) } } }
+        var used: (String, any ImportProfile)? { lock.withLock { list } }
+        var before: ListCounts? { lock.withLock { counts } }
+
+        /// Looks for cxv-upload's tally among lines passed through.
+        func notice(passing bytes: [UInt8]) {
+            let marker = Array(#"{"kind":"tally","stage":"upload""#.utf8)
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                if end - start > marker.count, bytes[start..<start + marker.count].elementsEqual(marker),
+                   let tally = bytes[start..<end].withUnsafeBytes({ try? JSONValue.parse($0) }),
+                   let total = tally["list_total_before"]?.intValue, let valid = tally["list_valid_before"]?.intValue,
+                   let invalid = tally["list_invalid_before"]?.intValue {
+                    lock.withLock { counts = ListCounts(total: total, valid: valid, invalid: invalid) }
+                }
+                start = end + 1
+            }
+        }
+    }
+
     /// Follows one chunk's job (and the jobs that replace it) to the end.
-    static func settle(_ original: ChunkRecord, client: ImportClient, settings: PollSettings) async throws -> Finished {
+    static func settle(_ original: ChunkRecord, job tracker: JobTracker, settings: PollSettings) async throws -> Finished {
+        let (client, profile) = (tracker.uploader.client, tracker.uploader.profile)
         var chunk = original
         // The line map and the CSV are read only if a job fails or refuses rows: most chunks never need them.
         var linesIfRead: [Int]?
@@ -139,16 +255,16 @@ public final class PollRun {
             csvIfRead = read
             return read
         }
-        var jobId = chunk.value("job")?["id"]?.stringValue ?? ""
+        var jobId = tracker.current
         var rejects: [[UInt8]] = []
         var retries = 0
         var everyRowRefused = false
         while true {
             let status: JobStatus
-            switch try await wait(for: jobId, client: client, settings: settings) {
+            switch try await wait(for: jobId, client: client, profile: profile, settings: settings) {
             case let .success(terminal): status = terminal
             case let .failure(reason):
-                var finished = done(chunk, state: "failed", errors: [reason.message], processed: 0, retries: retries, rejects: rejects)
+                var finished = done(chunk, state: .failed, errors: [reason.message], processed: 0, retries: retries, rejects: rejects)
                 finished.gaveUp = reason.unavailable
                 return finished
             }
@@ -156,7 +272,7 @@ public final class PollRun {
             if !refused.isEmpty {
                 let table = try CSVTable(try csv())
                 let lines = linesIfRead ?? (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
-                for (row, message) in refused where row <= table.rows.count {
+                for (row, message) in refused.map({ ($0.row, $0.message) }) where row <= table.rows.count {
                     rejects.append(importReject(seq: chunk.seq, line: row <= lines.count ? lines[row - 1] : 0,
                                                 message: message, record: table.record(row)))
                 }
@@ -167,25 +283,35 @@ public final class PollRun {
                     everyRowRefused = (1...max(1, table.rows.count)).allSatisfy(bad.contains)
                 }
             }
-            if status.state == .completed {
-                return done(chunk, state: "completed", errors: status.errors, processed: status.recordsProcessed,
+            switch status.state {
+            case .completed:
+                // A contract that does not count (call-lists) processed what it was sent.
+                return done(chunk, state: .completed, errors: status.errors, processed: status.recordsProcessed ?? chunk.count,
                             retries: retries, rejects: rejects)
+            case .cancelled:
+                return done(chunk, state: .failed, errors: status.errors, processed: 0, retries: retries, rejects: rejects)
+            case .failed where !profile.retriesFailedJobs:
+                return done(chunk, state: .failed, errors: status.errors + ["job \(jobId) \(status.statusText)"], processed: 0,
+                            retries: retries, rejects: rejects)
+            case .failed, .running:
+                break
             }
             // FAILED: send again, without the refused rows or (transient) as it was, with a new key.
             guard retries < settings.retries, !everyRowRefused else {
                 let reason = everyRowRefused ? "every row was refused" : "still FAILED after \(retries) retries"
-                return done(chunk, state: "failed", errors: status.errors + [reason], processed: 0, retries: retries, rejects: rejects)
+                return done(chunk, state: .failed, errors: status.errors + [reason], processed: 0, retries: retries, rejects: rejects)
             }
             retries += 1
             if refused.isEmpty {
                 try await Transport.sleep(for: min(settings.maxInterval, settings.interval * (1 << min(retries - 1, 10))))
             }
             let payload = try csv()
-            let body = try payload.withUnsafeBytes { (b) throws(GzipError) in try Gzip.compress(b) }
-            let key = payload.withUnsafeBytes { ChunkCompressor.sha256Hex($0) } + "-retry-\(retries)"
-            switch try await client.upload(body, gzip: true, idempotencyKey: key) {
+            let (result, key) = try await tracker.uploader.resend(csv: payload, seq: chunk.seq,
+                                                                  count: linesIfRead?.count ?? chunk.count, resend: retries)
+            switch result {
             case let .created(newJob, _):
                 jobId = newJob
+                tracker.current = newJob
                 chunk.set("job") { w in
                     w.beginObject()
                     w.key("id"); w.string(newJob)
@@ -193,9 +319,9 @@ public final class PollRun {
                     w.endObject()
                 }
             case let .refused(_, message, _):
-                return done(chunk, state: "failed", errors: ["re-upload refused: \(message)"], processed: 0, retries: retries, rejects: rejects)
+                return done(chunk, state: .failed, errors: ["re-upload refused: \(message)"], processed: 0, retries: retries, rejects: rejects)
             case let .gaveUp(reason, _):
-                var finished = done(chunk, state: "failed", errors: ["re-upload: \(reason)"], processed: 0, retries: retries, rejects: rejects)
+                var finished = done(chunk, state: .failed, errors: ["re-upload: \(reason)"], processed: 0, retries: retries, rejects: rejects)
                 finished.gaveUp = true
                 return finished
             }
@@ -209,18 +335,19 @@ public final class PollRun {
     }
 
     /// Polls until the job is terminal: from `interval`, doubling to `maxInterval`, within `timeout`.
-    static func wait(for jobId: String, client: ImportClient, settings: PollSettings) async throws -> Result<JobStatus, PollFailure> {
+    static func wait(for jobId: String, client: ImportClient, profile: any ImportProfile,
+                     settings: PollSettings) async throws -> Result<JobStatus, PollFailure> {
         let started = ContinuousClock.now
         var delay = settings.interval
         var last = "no answer"
         while true {
             try await Transport.sleep(for: delay)
-            switch try await client.status(of: jobId) {
+            switch try await client.status(of: jobId, profile: profile) {
             case let .status(status) where status.state.isTerminal:
                 return .success(status)
             case let .status(status):
-                last = JobStatus.State(rawValue: status.statusText) == nil
-                    ? "\(status.statusText), a status the API does not define" : status.statusText
+                last = profile.defines(status: status.statusText)
+                    ? status.statusText : "\(status.statusText), a status the API does not define"
             case .unknownJob:
                 return .failure(PollFailure(message: "job \(jobId) is unknown to the server (404)"))
             case let .gaveUp(reason):
@@ -233,10 +360,10 @@ public final class PollRun {
         }
     }
 
-    static func done(_ chunk: ChunkRecord, state: String, errors: [String], processed: Int, retries: Int,
+    static func done(_ chunk: ChunkRecord, state: ChunkState, errors: [String], processed: Int, retries: Int,
                      rejects: [[UInt8]]) -> Finished {
         var chunk = chunk
-        chunk.set("state", string: state)
+        chunk.set(state: state)
         chunk.set("records_processed", int: processed)
         chunk.set("errors") { w in
             w.beginArray()
@@ -244,7 +371,7 @@ public final class PollRun {
             w.endArray()
         }
         chunk.set("retries", int: retries)
-        return Finished(lines: rejects + [chunk.line], completed: state == "completed", rejects: rejects.count, retries: retries)
+        return Finished(lines: rejects + [chunk.line], completed: state == .completed, rejects: rejects.count, retries: retries)
     }
 
     static func importReject(seq: Int, line: Int, message: String, record: [(String, String)]) -> [UInt8] {

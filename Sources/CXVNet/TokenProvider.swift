@@ -1,3 +1,4 @@
+import CXVAPI
 import CXVCore
 import Crypto
 import Foundation
@@ -6,7 +7,7 @@ import Logging
 /// Why no token could be had.
 public enum TokenError: Error, CustomStringConvertible, Sendable {
     /// 400/401/403 from the token endpoint: the credentials are wrong; retrying will not help.
-    case refused(status: Int, detail: String)
+    case refused(status: Int, credentials: String, detail: String)
     case unavailable(String)
     /// The token endpoint's certificate is not trusted: a configuration to fix (--cacert), not an outage.
     case untrusted(String)
@@ -14,14 +15,14 @@ public enum TokenError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case let .untrusted(reason): return "no token: \(reason)"
-        case let .refused(status, detail): return "the token endpoint refused the client credentials (\(status)): \(detail)"
+        case let .refused(status, credentials, detail): return "the token endpoint refused the \(credentials) (\(status)): \(detail)"
         case let .unavailable(reason): return "no token: \(reason)"
         }
     }
 }
 
-/// OAuth client credentials (DESIGN §3): one token shared by every request of a
-/// process and, through a cache file, by the processes of a pipeline.
+/// The run's sign-in (OAuth client credentials or a CXone access key): one token shared by
+/// every request of a process and, through a cache file, by the processes of a pipeline.
 public actor TokenProvider {
     public struct Token: Codable, Sendable {
         public var value: String
@@ -29,6 +30,8 @@ public actor TokenProvider {
         public var expiresAt: Double
         /// What the server granted, in seconds.
         public var lifetime: Double = 3600
+        /// The tenant the token's JWT names, which discovery needs; nil for an opaque token.
+        public var tenantID: String?
 
         /// Still good for the refresh margin: 60 s, or half the lifetime of a short-lived token.
         func isFresh(at now: Double) -> Bool {
@@ -91,10 +94,14 @@ public actor TokenProvider {
         cache?.remove(ifValue: token)
     }
 
+    /// The tenant of the current token, signing in first if need be.
+    public func tenantID() async throws -> String? {
+        _ = try await token()
+        return current?.tenantID
+    }
+
     private func fetch() async throws -> Token {
-        let form = [("grant_type", "client_credentials"), ("client_id", config.clientID),
-                    ("client_secret", config.clientSecret), ("scope", config.scope)]
-            .map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&")
+        let request = config.signIn.request
         let started = ContinuousClock.now
         var attempt = 0
         while true {
@@ -103,15 +110,12 @@ public actor TokenProvider {
             let reason: String
             do {
                 fetched += 1
-                let answer = try await transport.send(.POST, config.tokenURL,
-                                                      headers: [("Content-Type", "application/x-www-form-urlencoded"),
-                                                                ("Accept", "application/json")],
-                                                      body: Array(form.utf8))
+                let answer = try await transport.send(.POST, config.tokenURL, headers: request.headers, body: request.body)
                 if answer.status == 200 {
                     return try parse(answer)
                 }
                 if [400, 401, 403].contains(answer.status) {
-                    throw TokenError.refused(status: answer.status, detail: answer.bodyText)
+                    throw TokenError.refused(status: answer.status, credentials: credentials, detail: answer.bodyText)
                 }
                 guard RetryPolicy.isRetryable(status: answer.status) else {
                     throw TokenError.unavailable("the token endpoint answered \(answer.status): \(answer.bodyText)")
@@ -130,13 +134,20 @@ public actor TokenProvider {
         }
     }
 
+    /// What the refusal names: the kind of credentials, never their secret.
+    private var credentials: String {
+        switch config.signIn {
+        case .clientCredentials: return "client credentials"
+        case .accessKey: return "access key"
+        }
+    }
+
     private func parse(_ answer: HTTPAnswer) throws -> Token {
-        guard case let .object(members)? = answer.body.withUnsafeBytes({ try? JSONValue.parse($0) }),
-              let value = members.first(where: { $0.0 == "access_token" })?.1.stringValue, !value.isEmpty else {
+        guard let granted = SignIn.granted(answer.body) else {
             throw TokenError.unavailable("the token endpoint's answer has no access_token")
         }
-        let lifetime = members.first { $0.0 == "expires_in" }.flatMap { Double($0.1.numberText ?? "") } ?? 3600
-        return Token(value: value, expiresAt: now() + lifetime, lifetime: lifetime)
+        return Token(value: granted.accessToken, expiresAt: now() + granted.expiresIn, lifetime: granted.expiresIn,
+                     tenantID: granted.tenantID)
     }
 }
 
@@ -155,14 +166,15 @@ public enum RetryAfter {
 }
 
 /// The token shared by the processes of a pipeline: `$XDG_CACHE_HOME/cxv/token-<id>.json`,
-/// mode 0600 in a 0700 folder, written atomically. One file per client and token URL.
+/// mode 0600 in a 0700 folder, written atomically. One file per sign-in and token URL; the
+/// API endpoint discovery found for its tenant is kept beside it (`…-endpoint.json`).
 public struct TokenCache: Sendable {
     public let path: String
 
     public init(config: APIConfig, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache")
-        let digest = SHA256.hash(data: Data("\(config.tokenURL.absoluteString) \(config.clientID)".utf8))
+        let digest = SHA256.hash(data: Data("\(config.tokenURL.absoluteString) \(config.signIn.identity)".utf8))
         let id = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
         path = "\(base)/cxv/token-\(id).json"
     }
@@ -177,11 +189,34 @@ public struct TokenCache: Sendable {
     }
 
     func store(_ token: TokenProvider.Token) {
+        guard let data = try? JSONEncoder().encode(token) else { return }
+        TokenCache.writePrivately(data, to: path)
+    }
+
+    /// The API endpoint discovery found, with the tenant and discovery service it is for.
+    struct Endpoint: Codable, Equatable {
+        var discoveryURL: String
+        var tenantID: String
+        var apiEndpoint: String
+    }
+
+    var endpointPath: String { path.hasSuffix(".json") ? String(path.dropLast(5)) + "-endpoint.json" : path + "-endpoint" }
+
+    func loadEndpoint() -> Endpoint? {
+        guard let bytes = try? InputSource.contents(of: endpointPath, limit: 64 << 10) else { return nil }
+        return try? JSONDecoder().decode(Endpoint.self, from: Data(bytes))
+    }
+
+    func store(_ endpoint: Endpoint) {
+        guard let data = try? JSONEncoder().encode(endpoint) else { return }
+        TokenCache.writePrivately(data, to: endpointPath)
+    }
+
+    private static func writePrivately(_ data: Data, to path: String) {
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o700])
         chmod(directory, 0o700)
-        guard let data = try? JSONEncoder().encode(token) else { return }
         let temporary = "\(path).\(getpid()).tmp"
         // Created 0600 from the start: the token is never readable by others, not even briefly.
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

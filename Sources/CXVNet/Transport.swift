@@ -49,7 +49,7 @@ public final class Transport: Sendable {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             timeout: .init(connect: .seconds(10), read: .seconds(Int64(timeout.components.seconds))),
-            proxy: Transport.proxy(for: config.baseURL, environment: environment))
+            proxy: Transport.proxy(for: config.primaryURL, environment: environment))
         configuration.httpVersion = .http1Only
         // A refused connection fails at once and goes to the one RetryPolicy, rather than
         // AsyncHTTPClient retrying on its own until the connect timeout (10 s an attempt).

@@ -1,3 +1,4 @@
+import CXVAPI
 import CXVCore
 import Foundation
 
@@ -11,16 +12,30 @@ public actor UploadJournal {
         public var job: String
     }
 
+    /// A calling list's counts before the run's first upload, so a re-run reports what the whole run added.
+    struct ListEntry: Codable {
+        var list: String
+        var total: Int
+        var valid: Int
+        var invalid: Int
+    }
+
     private let path: String
     private let fd: Int32
     private var jobs: [String: String] = [:]
+    private var lists: [String: ListCounts] = [:]
 
     public init(path: String) throws {
         self.path = path
         if access(path, F_OK) == 0 {
             var lines = LineReader(source: try InputSource(path: path))
-            while let entry = try lines.next({ try? JSONDecoder().decode(Entry.self, from: Data($0)) }) {
-                if let entry { jobs[entry.key] = entry.job }
+            let decoder = JSONDecoder()
+            while let line = try lines.next({ Data($0) }) {
+                if let entry = try? decoder.decode(Entry.self, from: line) {
+                    jobs[entry.key] = entry.job
+                } else if let entry = try? decoder.decode(ListEntry.self, from: line), lists[entry.list] == nil {
+                    lists[entry.list] = ListCounts(total: entry.total, valid: entry.valid, invalid: entry.invalid)
+                }
             }
         }
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
@@ -32,13 +47,25 @@ public actor UploadJournal {
     /// The job recorded for an idempotency key, if any.
     public func job(for key: String) -> String? { jobs[key] }
 
+    /// The counts of `list` before the first run with this journal sent anything.
+    public func listBefore(_ list: String) -> ListCounts? { lists[list] }
+
+    public func record(list: String, before counts: ListCounts) throws {
+        try append(ListEntry(list: list, total: counts.total, valid: counts.valid, invalid: counts.invalid))
+        lists[list] = counts
+    }
+
     public func record(_ entry: Entry) throws {
+        try append(entry)
+        jobs[entry.key] = entry.job
+    }
+
+    private func append(_ entry: some Encodable) throws {
         var line = try JSONEncoder().encode(entry)
         line.append(UInt8(ascii: "\n"))
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == line.count, fsync(fd) == 0 else {
             throw CXVError.io(path: path, reason: String(cString: strerror(errno)))
         }
-        jobs[entry.key] = entry.job
     }
 }

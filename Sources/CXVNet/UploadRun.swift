@@ -1,3 +1,4 @@
+import CXVAPI
 import CXVCore
 import Foundation
 
@@ -6,6 +7,8 @@ public struct UploadTally: Sendable {
     public var chunks = 0, submitted = 0, failed = 0, resumed = 0, dryRun = 0
     /// Of `failed`, the chunks that exhausted their retries (not refused by the server).
     public var gaveUp = 0
+    /// Call-lists: the list's counts before the first upload of the run (kept in the journal across re-runs).
+    public var listBefore: ListCounts?
 
     public init() {}
 
@@ -15,15 +18,19 @@ public struct UploadTally: Sendable {
     func record(requests: Int, throttled: Int, retries: Int, tokens: Int, elapsed: Duration) -> [UInt8] {
         tallyRecord(stage: "upload", ["chunks": chunks, "submitted": submitted, "failed": failed, "gave_up": gaveUp, "resumed": resumed,
                                       "dry_run": dryRun, "requests": requests, "throttled": throttled,
-                                      "retries": retries, "tokens": tokens, "elapsed_ms": Int(elapsed.milliseconds)])
+                                      "retries": retries, "tokens": tokens, "elapsed_ms": Int(elapsed.milliseconds)],
+                    more: listBefore?.tallyFields("before") ?? [])
     }
 }
 
-/// The cxv-upload pipeline: every built or compressed chunk POSTed (up to
-/// `concurrency` at once) and written on as `submitted` or `failed` as each
-/// finishes; every other record passes through at once.
+/// The cxv-upload pipeline: every built or compressed chunk sent through its API's profile (up
+/// to `concurrency` at once) and written on as `submitted` or `failed` as each finishes; every
+/// other record passes through at once.
 public final class UploadRun {
-    private let client: ImportClient?
+    private let sessions: SessionOpener
+    private let callList: CallListProfile.UploadSettings?
+    private var profile: (any ImportProfile)?
+    private let dryRun: Bool
     private let journal: UploadJournal?
     private let concurrency: Int
     private let output: SharedOutput
@@ -35,10 +42,13 @@ public final class UploadRun {
     /// Told the tally each time it changes, for a progress line.
     public var progress: (@Sendable (UploadTally) -> Void)?
 
-    /// `client` nil is a dry run: the requests are described on stderr, nothing is sent.
-    public init(client: ImportClient?, journal: UploadJournal?, concurrency: Int, output: SharedOutput,
-                policy: InvalidLinePolicy, log: @escaping @Sendable (String) -> Void) {
-        self.client = client
+    /// `dryRun` describes the requests on stderr and sends nothing (`sessions` then opens none).
+    /// `callList` says where call-list chunks go; without it such a chunk is a configuration error.
+    public init(sessions: SessionOpener, callList: CallListProfile.UploadSettings?, dryRun: Bool, journal: UploadJournal?,
+                concurrency: Int, output: SharedOutput, policy: InvalidLinePolicy, log: @escaping @Sendable (String) -> Void) {
+        self.sessions = sessions
+        self.callList = callList
+        self.dryRun = dryRun
         self.journal = journal
         self.concurrency = concurrency
         self.output = output
@@ -52,17 +62,19 @@ public final class UploadRun {
     /// no tally is written, and `Stopped` is thrown.
     public func run(inputs: [String], maxLineBytes: Int, stop: StopRequest = StopRequest()) async throws {
         let started = ContinuousClock.now
+        try await sessions.start()
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addStopWatcher(stop)
             var inFlight = 0
             do {
                 try await forEachChunk(inputs: inputs, maxLineBytes: maxLineBytes, policy: policy, output: output, stop: stop) { chunk in
-                    guard chunk.state == "built" || chunk.state == "compressed" else {
+                    guard chunk.chunkState?.awaitsUpload == true else {
                         try output.write(chunk.line)
                         return
                     }
                     tally.chunks += 1
-                    if let ready = try await resumeOrDescribe(chunk) {
+                    let (uploader, key) = try await prepare(chunk)
+                    if let ready = try await resumeOrDescribe(chunk, key: key, uploader: uploader) {
                         try output.write(ready)
                         return
                     }
@@ -70,11 +82,13 @@ public final class UploadRun {
                         count(outcome)
                         inFlight -= 1
                     }
-                    let (client, journal, output) = (client!, journal, output)
+                    guard let uploader else { return }  // a dry run: described above, never sent
+                    let (journal, output, list) = (journal, output, callList?.listID)
                     group.addTask {
                         // Written on as soon as it is done, whatever the others are doing.
                         do {
-                            let (outcome, line) = try await UploadRun.upload(chunk, client: client, journal: journal)
+                            let (outcome, line) = try await UploadRun.upload(chunk, key: key, uploader: uploader, list: list,
+                                                                             journal: journal)
                             try output.write(line)
                             return outcome
                         } catch is CancellationError {
@@ -90,6 +104,7 @@ public final class UploadRun {
             try await group.collect(inFlight, count)
         }
         if let signal = stop.requested { throw Stopped(signal: signal) }
+        let client = try await sessions.finish()?.client
         let counters = client?.counters
         try output.write(tally.record(requests: await counters?.requests ?? 0, throttled: await counters?.throttled ?? 0,
                                       retries: await counters?.retries ?? 0, tokens: await client?.tokens.fetched ?? 0,
@@ -114,36 +129,57 @@ public final class UploadRun {
         }
     }
 
+    /// The chunk's uploader (nil in a dry run) and key. The first call-list chunk of a run reads the
+    /// list's counts first: a list CXone does not know stops the run (78) before anything is sent.
+    private func prepare(_ chunk: ChunkRecord) async throws -> (ChunkUploader?, String) {
+        let (api, session) = try await sessions.session(for: chunk)
+        let profile: any ImportProfile
+        if let known = self.profile {
+            profile = known
+            // Each chunk is an upload of its own: an overwrite by each would leave only the last chunk's records.
+            if callList?.forceOverwrite == true, api == .callLists {
+                throw CXVError.config("chunk \(chunk.seq): --force-overwrite replaces the whole list with each upload, and this run has more than one chunk; "
+                                      + "re-chunk into one (cxv-chunk --size, --max-bytes) or drop --force-overwrite")
+            }
+        } else {
+            do {
+                profile = try api.profile(callList: callList)
+            } catch {
+                throw CXVError.config("chunk \(chunk.seq): \(error.description)")
+            }
+            self.profile = profile
+            if let session, let list = callList?.listID, profile.listCounts() != nil {
+                if let before = await journal?.listBefore(list) {
+                    tally.listBefore = before
+                } else {
+                    tally.listBefore = try await session.client.listCounts(profile: profile, list: list)
+                    if let before = tally.listBefore { try await journal?.record(list: list, before: before) }
+                }
+            }
+        }
+        return (session.map { ChunkUploader(client: $0.client, profile: profile) }, try ChunkUploader.key(of: chunk))
+    }
+
     /// A chunk the journal knows (re-emitted without a request), or a dry run's description; nil to upload.
-    private func resumeOrDescribe(_ chunk: ChunkRecord) async throws -> [UInt8]? {
-        let key = try UploadRun.idempotencyKey(chunk)
+    private func resumeOrDescribe(_ chunk: ChunkRecord, key: String, uploader: ChunkUploader?) async throws -> [UInt8]? {
         if let job = await journal?.job(for: key) {
             tally.resumed += 1
             tally.submitted += 1
-            return UploadRun.submitted(chunk, job: job, attempts: 0, key: key)
+            return UploadRun.submitted(chunk, job: job, attempts: 0, key: key, list: callList?.listID)
         }
-        guard client != nil else {
-            let (body, gzip) = try chunk.payload()
-            log("dry run: POST /api/v2/contacts/import  seq \(chunk.seq), \(chunk.count) contacts, \(body.count) bytes\(gzip ? " gzip" : ""), Idempotency-Key \(key)")
-            tally.dryRun += 1
-            return chunk.line
-        }
-        return nil
+        guard dryRun, let profile else { return nil }
+        log("dry run: \(try ChunkUploader.request(for: chunk, key: key, profile: profile).summary)")
+        tally.dryRun += 1
+        return chunk.line
     }
 
-    /// The payload's sha256 (DESIGN §3): the chunk's `sha256` when cxv-gzip set it.
-    static func idempotencyKey(_ chunk: ChunkRecord) throws -> String {
-        if let sha = chunk.string("sha256") { return sha }
-        return try chunk.csv().withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
-    }
-
-    static func upload(_ chunk: ChunkRecord, client: ImportClient, journal: UploadJournal?) async throws -> (Outcome, line: [UInt8]) {
-        let key = try idempotencyKey(chunk)
-        let (body, gzip) = try chunk.payload()
-        switch try await client.upload(body, gzip: gzip, idempotencyKey: key) {
+    static func upload(_ chunk: ChunkRecord, key: String, uploader: ChunkUploader, list: String?,
+                       journal: UploadJournal?) async throws -> (Outcome, line: [UInt8]) {
+        let list = uploader.profile.listCounts() == nil ? nil : list
+        switch try await uploader.upload(chunk, key: key) {
         case let .created(job, attempts):
             try await journal?.record(.init(key: key, seq: chunk.seq, job: job))
-            return (.submitted, submitted(chunk, job: job, attempts: attempts, key: key))
+            return (.submitted, submitted(chunk, job: job, attempts: attempts, key: key, list: list))
         case let .refused(_, message, attempts):
             return (.refused, failed(chunk, reason: "the import refused the chunk: \(message)", attempts: attempts))
         case let .gaveUp(reason, attempts):
@@ -151,14 +187,16 @@ public final class UploadRun {
         }
     }
 
-    static func submitted(_ chunk: ChunkRecord, job: String, attempts: Int, key: String) -> [UInt8] {
+    /// `list`: the calling list the job loads, which cxv-poll reads the counts of.
+    static func submitted(_ chunk: ChunkRecord, job: String, attempts: Int, key: String, list: String?) -> [UInt8] {
         var chunk = chunk
-        chunk.set("state", string: "submitted")
+        chunk.set(state: .submitted)
         chunk.set("job") { w in
             w.beginObject()
             w.key("id"); w.string(job)
             w.key("attempts"); w.int(attempts)
             w.key("key"); w.string(key)
+            if let list { w.key("list"); w.string(list) }
             w.endObject()
         }
         return chunk.line
@@ -166,7 +204,7 @@ public final class UploadRun {
 
     static func failed(_ chunk: ChunkRecord, reason: String, attempts: Int) -> [UInt8] {
         var chunk = chunk
-        chunk.set("state", string: "failed")
+        chunk.set(state: .failed)
         chunk.set("errors") { w in
             w.beginArray()
             w.string(reason)

@@ -11,12 +11,19 @@ struct PollCommand: AsyncParsableCommand {
         abstract: "Follow submitted import jobs to the end.",
         discussion: """
         Every submitted chunk's job is polled at once, each from --interval doubling to \
-        --max-interval, until COMPLETED or FAILED. The chunk is written on as `completed` or \
-        `failed` with `records_processed`, `errors` and `retries`. Rows the server refused \
-        (`row N: …`) become `reject` records (stage import) naming the source line and the row; \
-        a FAILED chunk is uploaded again without them, and a FAILED job naming no row is \
-        uploaded again unchanged, each up to --retries times. Other records pass through. \
+        --max-interval, until it ends. The chunk is written on as `completed` or `failed` \
+        with `records_processed`, `errors` and `retries`. Other records pass through. \
         Running it again on the same input resumes: it polls the same jobs.
+
+        contacts-import: rows the server refused (`row N: …`) become `reject` records \
+        (stage import) naming the source line and the row; a FAILED chunk is uploaded again \
+        without them, and a FAILED job naming no row is uploaded again unchanged, each up to \
+        --retries times.
+
+        call-lists: a job is complete, or cancelled in CXone (the chunk fails). CXone names \
+        no rows, so nothing is rejected here: after the last job the list's counts are read \
+        and the tally says how many valid and invalid records the run added. \
+        --cancel-on-stop cancels the jobs still running on SIGINT/SIGTERM and says which.
 
         Exit status: 0 when every chunk was written on as completed or failed; 69 when none \
         completed and chunks gave up after their retries (the service is unavailable: run it \
@@ -41,6 +48,9 @@ struct PollCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Requests in flight at most.", valueName: "n"))
     var concurrency = 8
 
+    @Flag(help: "On SIGINT/SIGTERM, cancel the jobs still running (call-lists) and write their chunks as failed.")
+    var cancelOnStop = false
+
     @OptionGroup var api: APIOptions
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
@@ -55,14 +65,15 @@ struct PollCommand: AsyncParsableCommand {
         let diagnostics = output.diagnostics(tool: "cxv-poll")
         try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {
             let sink = try output.sink()
-            let session = try NetworkSession(options: api, concurrency: concurrency, diagnostics: diagnostics)
+            let sessions = try api.sessions(concurrency: concurrency, diagnostics: diagnostics)
             var settings = PollSettings()
             settings.interval = interval.duration
             settings.maxInterval = maxInterval.duration
             settings.timeout = timeout.duration
             settings.retries = retries
-            let run = PollRun(client: session.client, settings: settings, output: SharedOutput(sink),
-                              policy: InvalidLinePolicy(stage: "poll", skip: stream.skipInvalid))
+            settings.cancelOnStop = cancelOnStop
+            let run = PollRun(sessions: sessions, settings: settings, output: SharedOutput(sink),
+                              policy: InvalidLinePolicy(stage: "poll", skip: stream.skipInvalid), log: diagnostics.warn)
             let meter = diagnostics.progress(PollTally()) { (t: PollTally) -> [ProgressField] in
                 [.init("chunks", t.chunks), .init("waiting", t.chunks - t.completed - t.failed),
                  .init("completed", t.completed), .init("failed", t.failed, alert: true),
@@ -73,10 +84,10 @@ struct PollCommand: AsyncParsableCommand {
             do {
                 try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
             } catch {
-                await session.shutdown()
+                await sessions.current?.shutdown()
                 throw error
             }
-            await session.shutdown()
+            await sessions.current?.shutdown()
             try sink.commit()
             guard !run.tally.serviceUnavailable else {
                 diagnostics.warn("no job completed: \(run.tally.gaveUp) chunks gave up after retries (the service is unavailable); run cxv-poll again on the same input later")

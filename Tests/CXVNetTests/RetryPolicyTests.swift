@@ -1,3 +1,4 @@
+import CXVAPI
 import Foundation
 import XCTest
 @testable import CXVNet
@@ -71,18 +72,24 @@ final class RetryPolicyTests: XCTestCase {
 }
 
 final class MessageParsingTests: XCTestCase {
+    private func parse(_ text: String, job: String = "j1") -> JobStatus? {
+        guard case let .status(status) = ContactsImportProfile().parseStatus(Array(text.utf8), job: job) else { return nil }
+        return status
+    }
+
     func testJobStatusAndRowErrors() throws {
-        let body = Array(#"{"jobId":"j1","status":"FAILED","recordsProcessed":0,"errors":["row 3: phone_number must be in E.164 format","row 12: bad","transient failure","row x: no","rows 4: no"]}"#.utf8)
-        let status = try XCTUnwrap(JobStatus.parse(body))
+        let status = try XCTUnwrap(parse(#"{"jobId":"j1","status":"FAILED","recordsProcessed":0,"errors":["row 3: phone_number must be in E.164 format","row 12: bad","transient failure","row x: no","rows 4: no"]}"#))
         XCTAssertEqual(status.state, .failed)
         XCTAssertEqual(status.rowErrors.map(\.row), [3, 12])
         XCTAssertEqual(status.rowErrors.first?.message, "row 3: phone_number must be in E.164 format")
-        let unknown = try XCTUnwrap(JobStatus.parse(Array(#"{"jobId":"j1","status":"DONE"}"#.utf8)))
-        XCTAssertEqual(unknown.state, .processing, "a status the API does not define is waited on, not taken as an end")
+        let unknown = try XCTUnwrap(parse(#"{"jobId":"j1","status":"DONE"}"#))
+        XCTAssertEqual(unknown.state, .running, "a status the API does not define is waited on, not taken as an end")
         XCTAssertEqual(unknown.statusText, "DONE", "and named as the server spelled it")
-        XCTAssertNil(JobStatus.parse(Array(#"{"jobId":"j1"}"#.utf8)), "no status at all is not a job status")
-        XCTAssertNil(JobStatus.parse(Array("<html>oops</html>".utf8)))
-        XCTAssertEqual(JobStatus.parse(Array(#"{"jobId":"j","status":"QUEUED"}"#.utf8))?.errors, [])
+        XCTAssertFalse(ContactsImportProfile().defines(status: "DONE"))
+        XCTAssertNil(parse(#"{"jobId":"j1"}"#), "no status at all is not a job status")
+        XCTAssertNil(parse("<html>oops</html>"))
+        XCTAssertNil(parse(#"{"jobId":"j2","status":"QUEUED"}"#), "the status of another job is not this job's")
+        XCTAssertEqual(parse(#"{"jobId":"j1","status":"QUEUED"}"#)?.errors, [])
     }
 
     func testFormEncodingKeepsSecretsIntact() {
@@ -101,14 +108,42 @@ final class MessageParsingTests: XCTestCase {
 
     func testConfigurationFromEnvironmentNeverTakesTheSecretFromAFlag() throws {
         let env = ["CXONE_TENANT": "acme", "CXONE_CLIENT_ID": "id", "CXONE_CLIENT_SECRET": "s3cret"]
-        let config = try APIConfig.resolve(baseURL: nil, tokenURL: nil, tenant: nil, clientID: nil, secretFile: nil,
-                                           caCertificate: nil, allowHTTP: false, environment: env, warn: { _ in })
-        XCTAssertEqual(config.baseURL.absoluteString, "https://acme.api.nice-incontact.com")
+        let config = try APIConfig.resolve(.contactsImport, APIConfig.Options(), environment: env, warn: { _ in })
+        guard case let .fixed(base) = config.root else { return XCTFail("a tenant's address is fixed") }
+        XCTAssertEqual(base.absoluteString, "https://acme.api.nice-incontact.com")
         XCTAssertEqual(config.tokenURL.absoluteString, "https://acme.api.nice-incontact.com/oauth/token")
-        XCTAssertEqual(config.clientSecret, "s3cret")
-        XCTAssertThrowsError(try APIConfig.resolve(baseURL: nil, tokenURL: nil, tenant: nil, clientID: nil, secretFile: nil,
-                                                   caCertificate: nil, allowHTTP: false,
+        guard case let .clientCredentials(_, secret) = config.signIn else { return XCTFail("client credentials") }
+        XCTAssertEqual(secret, "s3cret")
+        XCTAssertFalse("\(config.signIn)".contains("s3cret"))
+        XCTAssertThrowsError(try APIConfig.resolve(.contactsImport, APIConfig.Options(),
                                                    environment: ["CXONE_TENANT": "acme", "CXONE_CLIENT_ID": "id"], warn: { _ in }))
+    }
+
+    func testCallListsSignInWithAnAccessKeyAndDiscoverTheirEndpointUnlessGivenOne() throws {
+        let env = ["CXONE_ACCESS_KEY_ID": "AK1", "CXONE_ACCESS_KEY_SECRET": "k3y"]
+        let discovered = try APIConfig.resolve(.callLists, APIConfig.Options(), environment: env, warn: { _ in })
+        guard case let .discovered(url, version) = discovered.root else { return XCTFail("no base URL: discovery") }
+        XCTAssertEqual(url.absoluteString, "https://cxone.niceincontact.com")
+        XCTAssertEqual(version, "v30.0")
+        XCTAssertEqual(discovered.tokenURL.absoluteString, "https://na1.nice-incontact.com/authentication/v1/token/access-key")
+        guard case let .accessKey(id, secret) = discovered.signIn else { return XCTFail("an access key") }
+        XCTAssertEqual([id, secret], ["AK1", "k3y"])
+        XCTAssertFalse("\(discovered.signIn)".contains("k3y"))
+
+        var options = APIConfig.Options()
+        options.apiVersion = "v31.0"
+        let fixed = try APIConfig.resolve(.callLists, options, environment: env.merging(["CXONE_BASE_URL": "https://api-x.niceincontact.com/"]) { $1 },
+                                          warn: { _ in })
+        guard case let .fixed(root) = fixed.root else { return XCTFail("a base URL skips discovery") }
+        XCTAssertEqual(root.absoluteString, "https://api-x.niceincontact.com/inContactAPI/services/v31.0")
+
+        XCTAssertThrowsError(try APIConfig.resolve(.callLists, APIConfig.Options(), environment: ["CXONE_ACCESS_KEY_ID": "AK1"], warn: { _ in })) {
+            XCTAssertTrue("\($0)".contains("CXONE_ACCESS_KEY_SECRET"), "\($0)")
+        }
+        XCTAssertThrowsError(try APIConfig.resolve(.callLists, APIConfig.Options(), environment: ["CXONE_CLIENT_ID": "id", "CXONE_CLIENT_SECRET": "s"],
+                                                   warn: { _ in })) {
+            XCTAssertTrue("\($0)".contains("CXONE_ACCESS_KEY_ID"), "client credentials do not sign in to call-lists: \($0)")
+        }
     }
 
     func testSecretFileReadableByOthersIsWarnedAbout() throws {
@@ -117,17 +152,24 @@ final class MessageParsingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         chmod(path, 0o644)
         var warnings: [String] = []
-        let config = try APIConfig.resolve(baseURL: "http://127.0.0.1:1", tokenURL: nil, tenant: nil, clientID: "id",
-                                           secretFile: path, caCertificate: nil, allowHTTP: false, environment: [:],
-                                           warn: { warnings.append($0) })
-        XCTAssertEqual(config.clientSecret, "s3cret")
+        var options = APIConfig.Options()
+        options.baseURL = "http://127.0.0.1:1"
+        options.clientID = "id"
+        options.clientSecretFile = path
+        let config = try APIConfig.resolve(.contactsImport, options, environment: [:], warn: { warnings.append($0) })
+        guard case let .clientCredentials(_, secret) = config.signIn else { return XCTFail("client credentials") }
+        XCTAssertEqual(secret, "s3cret")
         XCTAssertEqual(warnings.count, 1)
         XCTAssertFalse(warnings[0].contains("s3cret"))
         chmod(path, 0o600)
         warnings = []
-        _ = try APIConfig.resolve(baseURL: "http://127.0.0.1:1", tokenURL: nil, tenant: nil, clientID: "id", secretFile: path,
-                                  caCertificate: nil, allowHTTP: false, environment: [:], warn: { warnings.append($0) })
+        _ = try APIConfig.resolve(.contactsImport, options, environment: [:], warn: { warnings.append($0) })
         XCTAssertEqual(warnings, [])
+        options.accessKeyID = "AK1"
+        options.accessKeySecretFile = path
+        chmod(path, 0o640)
+        _ = try APIConfig.resolve(.callLists, options, environment: [:], warn: { warnings.append($0) })
+        XCTAssertEqual(warnings.count, 1, "the access key secret file is warned about the same way")
     }
 
     func testTokenCacheFileIsPrivate() throws {

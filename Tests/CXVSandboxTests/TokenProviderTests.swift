@@ -31,8 +31,8 @@ final class TokenProviderTests: XCTestCase {
     private func provider(secret: String = "cxv-demo-secret", cache: Bool = false,
                           clock: ManualSeconds = ManualSeconds()) throws -> TokenProvider {
         let base = URL(string: "http://127.0.0.1:\(sandbox.port)")!
-        let config = APIConfig(baseURL: base, tokenURL: base.appendingPathComponent("oauth/token"),
-                               clientID: "cxv-demo", clientSecret: secret)
+        let config = APIConfig(root: .fixed(base), tokenURL: base.appendingPathComponent("oauth/token"),
+                               signIn: .clientCredentials(clientID: "cxv-demo", secret: secret))
         let transport = try Transport(config: config, timeout: .seconds(10))
         transports.append(transport)
         return TokenProvider(config: config, transport: transport, retry: RetryPolicy(maxAttempts: 2),
@@ -132,7 +132,7 @@ final class TokenProviderTests: XCTestCase {
             _ = try await tokens.token()
             XCTFail("expected a refusal")
         } catch let error as TokenError {
-            guard case let .refused(status, _) = error else { return XCTFail("\(error)") }
+            guard case let .refused(status, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(status, 401)
             XCTAssertFalse(error.description.contains("not-the-secret"), "the secret never appears in a message")
         }

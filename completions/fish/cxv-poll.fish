@@ -20,7 +20,7 @@ function __cxv-poll_parse_tokens -S
     set -l unparsed_tokens (__cxv-poll_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-poll'
-        __cxv-poll_parse_subcommand -r 1 'interval=' 'max-interval=' 'timeout=' 'retries=' 'concurrency=' 'base-url=' 'token-url=' 'tenant=' 'client-id=' 'client-secret-file=' 'cacert=' 'allow-http' 'max-attempts=' 'request-timeout=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
+        __cxv-poll_parse_subcommand -r 1 'interval=' 'max-interval=' 'timeout=' 'retries=' 'concurrency=' 'cancel-on-stop' 'base-url=' 'token-url=' 'tenant=' 'client-id=' 'client-secret-file=' 'access-key-id=' 'access-key-secret-file=' 'auth-url=' 'discovery-url=' 'api-version=' 'cacert=' 'allow-http' 'max-attempts=' 'request-timeout=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-poll_parse_subcommand -r 1 'version'
@@ -82,11 +82,17 @@ complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_opti
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" timeout' -l 'timeout' -d 'Give up on a job not finished after this long.' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" retries' -l 'retries' -d 'Upload a FAILED chunk again at most this many times.' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" concurrency' -l 'concurrency' -d 'Requests in flight at most.' -rfka ''
-complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" base-url' -l 'base-url' -d 'API address (default: $CXONE_BASE_URL, else https://$CXONE_TENANT.api.nice-incontact.com).' -rfka ''
-complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" token-url' -l 'token-url' -d 'Token endpoint (default: $CXONE_TOKEN_URL, else BASE-URL/oauth/token).' -rfka ''
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" cancel-on-stop' -l 'cancel-on-stop' -d 'On SIGINT/SIGTERM, cancel the jobs still running (call-lists) and write their chunks as failed.'
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" base-url' -l 'base-url' -d 'API address (default: $CXONE_BASE_URL, else https://$CXONE_TENANT.api.nice-incontact.com). Under call-lists: the tenant\'s API endpoint, which skips discovery.' -rfka ''
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" token-url' -l 'token-url' -d 'Token endpoint (default: $CXONE_TOKEN_URL, else BASE-URL/oauth/token; under call-lists AUTH-URL/authentication/v1/token/access-key).' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" tenant' -l 'tenant' -d 'CXone tenant (default: $CXONE_TENANT).' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" client-id' -l 'client-id' -d 'OAuth client id (default: $CXONE_CLIENT_ID).' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" client-secret-file' -l 'client-secret-file' -d 'Read the client secret from this file (default: $CXONE_CLIENT_SECRET).' -rF
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" access-key-id' -l 'access-key-id' -d 'Call-lists: CXone access key id (default: $CXONE_ACCESS_KEY_ID).' -rfka ''
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" access-key-secret-file' -l 'access-key-secret-file' -d 'Call-lists: read the access key secret from this file (default: $CXONE_ACCESS_KEY_SECRET).' -rF
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" auth-url' -l 'auth-url' -d 'Call-lists: where to sign in (default: $CXONE_AUTH_URL, else https://na1.nice-incontact.com).' -rfka ''
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" discovery-url' -l 'discovery-url' -d 'Call-lists: where to look up the tenant\'s API endpoint when no base URL is set (default: $CXONE_DISCOVERY_URL, else https://cxone.niceincontact.com).' -rfka ''
+complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" api-version' -l 'api-version' -d 'Call-lists: Admin API version (default: $CXONE_API_VERSION, else v30.0).' -rfka ''
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" cacert' -l 'cacert' -d 'Trust the CA certificates in this PEM file.' -rF
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" allow-http' -l 'allow-http' -d 'Allow plain http to hosts other than loopback.'
 complete -c 'cxv-poll' -n '__cxv-poll_should_offer_completions_for_flags_or_options "cxv-poll" max-attempts' -l 'max-attempts' -d 'Give up on a request after this many attempts.' -rfka ''

@@ -62,7 +62,7 @@ public struct ChunkCompressor: Sendable {
             if key == (decompress ? "gzip" : "csv") { payload = value }
         }
         try scanner.expectEnd()
-        guard state == (decompress ? "compressed" : "built") else {
+        guard state == (decompress ? ChunkState.compressed : .built).rawValue else {
             return Result(record: Array(line) + [0x0A], sizes: nil)
         }
         guard let payload else {
@@ -75,7 +75,7 @@ public struct ChunkCompressor: Sendable {
         for (key, value) in members {
             switch key {
             case "state":
-                w.key("state"); w.string(decompress ? "built" : "compressed")
+                w.key("state"); w.string((decompress ? ChunkState.built : .compressed).rawValue)
             case "csv" where !decompress:
                 var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
                 let packed: Packed

@@ -38,6 +38,15 @@ public struct Report: Sendable {
     public var retries = 0
     /// Stages whose output is in the stream: they ran, so they owe a tally.
     public var stagesSeen: Set<String> = []
+    /// The APIs the chunks were built for.
+    public var apis: Set<String> = []
+
+    /// Call-lists: what the list itself says the run added (cxv-poll's tally, from the list's counts
+    /// before and after). CXone names no rows, so these counts cannot be mapped to lines.
+    public var listVerdict: (valid: Int, invalid: Int, total: Int)? {
+        guard let poll = tallies["poll"], let valid = poll["list_valid_added"], let invalid = poll["list_invalid_added"] else { return nil }
+        return (valid, invalid, poll["list_total_added"] ?? valid + invalid)
+    }
 
     public init() {}
 

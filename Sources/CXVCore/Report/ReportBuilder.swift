@@ -110,7 +110,7 @@ public struct ReportBuilder {
     }
 
     private mutating func addChunk(_ scanner: inout JSONScanner) throws {
-        var state = "", count = 0, seq = 0, processed: Int?, retries = 0
+        var state = "", count = 0, seq = 0, processed: Int?, retries = 0, api = ImportAPI.contactsImport.rawValue
         var errors: [String] = []
         try scanner.readObject { (key, s) throws(JSONError) in
             switch key {
@@ -119,6 +119,7 @@ public struct ReportBuilder {
             case "seq": seq = try s.readInt()
             case "records_processed": processed = try s.readInt()
             case "retries": retries = try s.readInt()
+            case "api": api = try s.readString()
             case "errors":
                 try s.readArray { (s) throws(JSONError) in
                     if case let .string(text) = try s.readValue(depth: 2) { errors.append(text) }
@@ -127,26 +128,27 @@ public struct ReportBuilder {
             }
         }
         report.retries += retries
-        switch state {
-        case "built":
+        report.apis.insert(api)
+        switch ChunkState(rawValue: state) {
+        case .built:
             report.chunks.built += 1; report.rows.built += count
             report.stagesSeen.insert("chunk")
-        case "compressed":
+        case .compressed:
             report.chunks.compressed += 1; report.rows.compressed += count
             report.stagesSeen.formUnion(["chunk", "gzip"])
-        case "submitted":
+        case .submitted:
             report.chunks.submitted += 1; report.rows.submitted += count
             report.stagesSeen.formUnion(["chunk", "upload"])
-        case "completed":
+        case .completed:
             report.chunks.completed += 1; report.rows.completed += count
             report.recordsProcessed += processed ?? count
             report.stagesSeen.formUnion(["chunk", "upload", "poll"])
-        case "failed":
+        case .failed:
             report.chunks.failed += 1; report.rows.failed += count
             report.failedSeqs.insert(seq)
             report.stagesSeen.insert("chunk")
             report.chunkErrors.append("Chunk \(seq) failed: \(errors.isEmpty ? "no reason given" : errors.joined(separator: "; "))")
-        default:
+        case nil:
             throw JSONError(offset: 0, reason: "chunk \(seq) has unknown state \"\(state)\"")
         }
     }

@@ -39,6 +39,19 @@ extension Report {
         if rows.submitted > 0 { lines.append(Report.pad("submitted, not polled", rows.submitted)) }
         lines.append(Report.pad("not submitted", notSubmitted))
         lines.append(Report.pad("unaccounted", unaccounted))
+        if apis.contains(ImportAPI.callLists.rawValue) {
+            lines.append("  call-lists: imported counts the records of completed jobs. CXone names no rows, so an")
+            lines.append("  invalid record cannot be traced to a line; the list's own verdict on this run:")
+            if let list = listVerdict {
+                lines.append(Report.pad("  valid records added", list.valid))
+                lines.append(Report.pad("  invalid records added", list.invalid))
+                if list.total != imported {
+                    lines.append("  (the list grew by \(list.total), not \(imported): records already on it were updated, or others loaded it meanwhile)")
+                }
+            } else {
+                lines.append("    not known: cxv-poll read no list counts (it did not finish, or cxv-upload's tally did not come through it)")
+            }
+        }
         for check in stageChecks {
             lines.append("  \(check.stage): \(check.ok ? "ok" : "MISMATCH"): \(check.detail)")
         }
@@ -113,6 +126,9 @@ extension Report {
         members.append(("missing_tallies", .array(missingTallies.map { JSONValue.string($0) })))
         members.append(("rejects", .object(rejects)))
         members.append(("invalid_lines", .number(String(invalidLines))))
+        if let list = listVerdict {
+            members.append(("list", object([("valid_added", list.valid), ("invalid_added", list.invalid), ("total_added", list.total)])))
+        }
         members.append(("errors", .array(errorLines.map { JSONValue.string($0) })))
         let value = JSONValue.object(members)
         return value.text + "\n"

@@ -1,11 +1,16 @@
 /// The `tally` a stage writes last: its name, then its control totals in order.
-public func tallyRecord(stage: String, mode: String? = nil, _ counts: KeyValuePairs<String, Int>) -> [UInt8] {
+public func tallyRecord(stage: String, mode: String? = nil, _ counts: KeyValuePairs<String, Int>,
+                        more: [(String, Int)] = []) -> [UInt8] {
     var w = JSONWriter()
     w.beginObject()
     w.key("kind"); w.string("tally")
     w.key("stage"); w.string(stage)
     if let mode { w.key("mode"); w.string(mode) }
     for (name, count) in counts {
+        w.key(name)
+        w.int(count)
+    }
+    for (name, count) in more {
         w.key(name)
         w.int(count)
     }

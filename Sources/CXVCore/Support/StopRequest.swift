@@ -23,4 +23,13 @@ public struct Stopped: Error, Sendable {
     public init(signal: Int32) {
         self.signal = signal
     }
+
+    /// SIGINT, SIGTERM, or the number.
+    public var name: String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(signal)"
+        }
+    }
 }
