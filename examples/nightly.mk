@@ -5,7 +5,8 @@
 #
 # Interrupted, or a stage failed? Run the same command again: finished stages are not redone,
 # and the upload journal makes sure no chunk is imported twice. Credentials and the tenant
-# come from the environment: CXONE_TENANT (or CXONE_BASE_URL), CXONE_CLIENT_ID, CXONE_CLIENT_SECRET.
+# come from the environment: CXONE_TENANT (or CXONE_BASE_URL), CXONE_CLIENT_ID, CXONE_CLIENT_SECRET;
+# for a CXone calling list, CXONE_API=call-lists, CXONE_ACCESS_KEY_ID, CXONE_ACCESS_KEY_SECRET, CXONE_LIST_ID.
 
 REGION ?= US
 CHUNK  ?= 1000

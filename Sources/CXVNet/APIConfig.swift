@@ -84,8 +84,8 @@ public struct APIConfig: Sendable {
                                                          "discovery URL"), version: version)
             }
             let authURL = try url(setting(options.authURL, "CXONE_AUTH_URL") ?? Discovery.defaultAuthURL, "auth URL")
-            let tokenURL = try url(setting(options.tokenURL, "CXONE_TOKEN_URL") ?? "\(authURL.absoluteString)/\(SignIn.accessKeyPath)",
-                                   "token URL")
+            // Not CXONE_TOKEN_URL: left over from a contacts-import setup, it would point the access key at an OAuth endpoint.
+            let tokenURL = try url(options.tokenURL ?? "\(authURL.absoluteString)/\(SignIn.accessKeyPath)", "token URL")
             guard let keyID = setting(options.accessKeyID, "CXONE_ACCESS_KEY_ID") else {
                 throw CXVError.config("no access key id: call-lists signs in with a CXone access key; set CXONE_ACCESS_KEY_ID or --access-key-id")
             }

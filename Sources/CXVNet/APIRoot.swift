@@ -68,15 +68,11 @@ public actor APIRoot {
         guard let url = URL(string: "\(discoveryURL.absoluteString)/\(Discovery.request(tenantID: tenant))") else {
             throw CXVError.config("discovery URL \(discoveryURL.absoluteString) does not take a path")
         }
-        let started = ContinuousClock.now
-        var attempt = 0
-        while true {
-            attempt += 1
-            lookups += 1
-            var retryAfter: Duration?
-            let reason: String
-            do {
-                let answer = try await transport.send(.GET, url, headers: [("Accept", "application/json")])
+        do {
+            return try await retry.untilAccepted({
+                lookups += 1
+                return try await transport.send(.GET, url, headers: [("Accept", "application/json")])
+            }, accept: { answer in
                 if answer.status == 200 {
                     guard let endpoint = Discovery.apiEndpoint(answer.body) else {
                         throw CXVError.config("the discovery document for tenant \(tenant) has no api_endpoint: \(answer.bodyText)")
@@ -86,16 +82,10 @@ public actor APIRoot {
                 guard RetryPolicy.isRetryable(status: answer.status) else {
                     throw CXVError.config("discovery at \(discoveryURL.absoluteString) answered \(answer.status) for tenant \(tenant): \(answer.bodyText); set CXONE_DISCOVERY_URL, or CXONE_BASE_URL to skip discovery")
                 }
-                retryAfter = RetryAfter.parse(answer.header("Retry-After"))
-                reason = "status \(answer.status)"
-            } catch let error as TransportError {
-                guard error.retryable else { throw TokenError.untrusted(error.description) }
-                reason = error.description
-            }
-            guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started, retryAfter: retryAfter) else {
-                throw ServiceUnavailable(description: "API discovery gave up after \(attempt) attempts: \(reason)")
-            }
-            try await Transport.sleep(for: wait)
+                return nil
+            })
+        } catch let error as RetriesExhausted {
+            throw ServiceUnavailable(description: "API discovery gave up after \(error.attempts) attempts: \(error.reason)")
         }
     }
 }

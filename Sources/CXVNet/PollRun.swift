@@ -181,10 +181,18 @@ public final class PollRun {
         }
         let client = try await sessions.finish()?.client
         if let (list, profile) = lists.used, let client {
-            var tally = counts.tally
-            tally.listAfter = try await client.listCounts(profile: profile, list: list)
-            tally.listBefore = lists.before
-            counts.add { $0 = tally }
+            // Every job is settled by now: a list that cannot be read costs the verdict, not the run's output.
+            do {
+                let after = try await client.listCounts(profile: profile, list: list)
+                counts.add { tally in
+                    tally.listAfter = after
+                    tally.listBefore = lists.before
+                }
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                log("the counts of list \(list) could not be read after the last job, so the report has no list verdict: \(error)")
+            }
         }
         try output.write(tally.record(requests: await client?.counters.requests ?? 0, throttled: await client?.counters.throttled ?? 0,
                                       requestRetries: await client?.counters.retries ?? 0, tokens: await client?.tokens.fetched ?? 0,
@@ -264,7 +272,20 @@ public final class PollRun {
             switch try await wait(for: jobId, client: client, profile: profile, settings: settings) {
             case let .success(terminal): status = terminal
             case let .failure(reason):
-                var finished = done(chunk, state: .failed, errors: [reason.message], processed: 0, retries: retries, rejects: rejects)
+                var errors = [reason.message]
+                // A job given up on that the server can cancel is cancelled, so it cannot complete behind the report's back.
+                if reason.timedOut, profile.cancel(jobId) != nil {
+                    let refusal: String?
+                    do {
+                        refusal = try await client.cancel(jobId, profile: profile)
+                    } catch let error as CancellationError {
+                        throw error
+                    } catch {
+                        refusal = "\(error)"
+                    }
+                    errors.append(refusal.map { "could not cancel job \(jobId): \($0)" } ?? "job \(jobId) cancelled")
+                }
+                var finished = done(chunk, state: .failed, errors: errors, processed: 0, retries: retries, rejects: rejects)
                 finished.gaveUp = reason.unavailable
                 return finished
             }
@@ -332,6 +353,8 @@ public final class PollRun {
         let message: String
         /// The requests exhausted their retries, as opposed to an answer that ends the job.
         var unavailable = false
+        /// The job did not finish within the timeout.
+        var timedOut = false
     }
 
     /// Polls until the job is terminal: from `interval`, doubling to `maxInterval`, within `timeout`.
@@ -354,7 +377,8 @@ public final class PollRun {
                 return .failure(PollFailure(message: reason, unavailable: true))
             }
             guard ContinuousClock.now - started < settings.timeout else {
-                return .failure(PollFailure(message: "job \(jobId) not finished after \(settings.timeout) (last status: \(last))"))
+                return .failure(PollFailure(message: "job \(jobId) not finished after \(settings.timeout) (last status: \(last))",
+                                            timedOut: true))
             }
             delay = min(settings.maxInterval, delay * 2)
         }

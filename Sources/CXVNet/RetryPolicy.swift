@@ -52,3 +52,38 @@ extension Duration {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
+
+/// The retries of a request made without a token (a sign-in, a discovery) ran out.
+struct RetriesExhausted: Error {
+    let attempts: Int
+    let reason: String
+}
+
+extension RetryPolicy {
+    /// Sends until `accept` takes an answer: it returns the result, throws to end at once, or
+    /// returns nil for a retryable status. Network errors are retried too; an untrusted
+    /// certificate ends at once (`TokenError.untrusted`). For requests `ImportClient.send` does not make.
+    func untilAccepted<T>(isolation: isolated (any Actor)? = #isolation, _ send: () async throws -> HTTPAnswer,
+                          accept: (HTTPAnswer) throws -> T?) async throws -> T {
+        let started = ContinuousClock.now
+        var attempt = 0
+        while true {
+            attempt += 1
+            var retryAfter: Duration?
+            let reason: String
+            do {
+                let answer = try await send()
+                if let result = try accept(answer) { return result }
+                retryAfter = RetryAfter.parse(answer.header("Retry-After"))
+                reason = "status \(answer.status)"
+            } catch let error as TransportError {
+                guard error.retryable else { throw TokenError.untrusted(error.description) }
+                reason = error.description
+            }
+            guard let wait = delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started, retryAfter: retryAfter) else {
+                throw RetriesExhausted(attempts: attempt, reason: reason)
+            }
+            try await Transport.sleep(for: wait)
+        }
+    }
+}

@@ -102,35 +102,22 @@ public actor TokenProvider {
 
     private func fetch() async throws -> Token {
         let request = config.signIn.request
-        let started = ContinuousClock.now
-        var attempt = 0
-        while true {
-            attempt += 1
-            var retryAfter: Duration?
-            let reason: String
-            do {
+        do {
+            return try await retry.untilAccepted({
                 fetched += 1
-                let answer = try await transport.send(.POST, config.tokenURL, headers: request.headers, body: request.body)
-                if answer.status == 200 {
-                    return try parse(answer)
-                }
+                return try await transport.send(.POST, config.tokenURL, headers: request.headers, body: request.body)
+            }, accept: { answer in
+                if answer.status == 200 { return try parse(answer) }
                 if [400, 401, 403].contains(answer.status) {
                     throw TokenError.refused(status: answer.status, credentials: credentials, detail: answer.bodyText)
                 }
                 guard RetryPolicy.isRetryable(status: answer.status) else {
                     throw TokenError.unavailable("the token endpoint answered \(answer.status): \(answer.bodyText)")
                 }
-                retryAfter = RetryAfter.parse(answer.header("Retry-After"))
-                reason = "status \(answer.status)"
-            } catch let error as TransportError {
-                guard error.retryable else { throw TokenError.untrusted(error.description) }
-                reason = error.description
-            }
-            guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,
-                                         retryAfter: retryAfter) else {
-                throw TokenError.unavailable("gave up after \(attempt) attempts: \(reason)")
-            }
-            try await Transport.sleep(for: wait)
+                return nil
+            })
+        } catch let error as RetriesExhausted {
+            throw TokenError.unavailable("gave up after \(error.attempts) attempts: \(error.reason)")
         }
     }
 
