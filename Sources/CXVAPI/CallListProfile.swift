@@ -74,7 +74,7 @@ public struct CallListProfile: ImportProfile {
         do {
             csv = try chunk.body.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
         } catch {
-            throw ProfileError("chunk \(chunk.seq): the gzip payload is \(error.description)")
+            throw ProfileError("chunk \(chunk.seq): the gzip payload is \(error)")
         }
         if let expected = chunk.sha256 {
             let actual = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
