@@ -37,7 +37,7 @@ struct ChunkCommand: ParsableCommand {
     func validate() throws {
         guard size >= 1 else { throw ValidationError("--size must be at least 1") }
         guard maxBytes >= 64 else { throw ValidationError("--max-bytes must be at least 64") }
-        let known = Set(ContactField.allCases.map(\.name))
+        let known = Set(ImportAPI.contactsImport.columns)
         if let clash = extraColumns.first(where: { known.contains($0) }) {
             throw ValidationError("--columns: \(clash) is already a column of every chunk")
         }

@@ -54,7 +54,7 @@ public final class ChunkBuilder {
         self.limits = limits
         self.columns = columns
         var header = WriteBuffer()
-        writer.appendRow(ContactField.allCases.map(\.name) + columns, to: &header)
+        writer.appendRow(ImportAPI.contactsImport.columns + columns, to: &header)
         self.header = header.array
         values = Array(repeating: .none, count: 4 + columns.count)
     }
@@ -197,7 +197,7 @@ public final class ChunkBuilder {
         w.key("record")
         w.beginObject()
         unescaped.withUnsafeBytes { owned in
-            for (i, name) in (ContactField.allCases.map(\.name) + columns).enumerated() {
+            for (i, name) in (ImportAPI.contactsImport.columns + columns).enumerated() {
                 w.key(name)
                 w.string(utf8: ChunkBuilder.bytes(of: values[i], owned))
             }
