@@ -15,6 +15,12 @@ struct ValidateCommand: ParsableCommand {
         loosely ("Phone Number", "phone", "PhoneNumber" all read as phone_number); other \
         columns are kept under `extra`.
 
+        A contact may carry an external_id, the key of a CXone calling list (cxv-chunk --api \
+        call-lists): from the column --map external_id=COLUMN names, else one headed like \
+        "external_id", "External ID", "ExternalId" or "ext_id" (never a bare "id", which \
+        is too often a row number). It is written as the contact's "external_id" after the \
+        other fields, and left out when empty; --require external_id rejects contacts without one.
+
         Phone numbers already in E.164 pass as they are; others go through libphonenumber: \
         international formats (+44 20 7946 0958) always, national ones with --region.
 
@@ -30,10 +36,13 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("CSV field delimiter: one character, or 'tab'.", valueName: "char"))
     var delimiter = ","
 
-    @Option(help: ArgumentHelp("Read FIELD from the column named HEADER (repeatable), e.g. --map phone_number=Mobile.", valueName: "field=header"))
+    @Option(help: ArgumentHelp("""
+        Read FIELD from the column named HEADER (repeatable), e.g. --map phone_number=Mobile or \
+        --map external_id=CustomerNo. FIELD is phone_number, first_name, last_name, email or external_id.
+        """, valueName: "field=header"))
     var map: [String] = []
 
-    @Option(help: ArgumentHelp("Fields that must not be empty, comma-separated, or 'none'; phone_number is always required.", valueName: "fields"))
+    @Option(help: ArgumentHelp("Fields that must not be empty, comma-separated (of first_name, last_name, email, external_id), or 'none'; phone_number is always required.", valueName: "fields"))
     var require = "first_name,last_name"
 
     @Option(help: ArgumentHelp("Read national numbers as this country's (ISO 3166 code, e.g. US).", valueName: "code"))

@@ -137,6 +137,83 @@ final class OfflinePipelineTests: XCTestCase {
         XCTAssertEqual(accounting["unaccounted"], 0)
     }
 
+    // MARK: - Call lists
+
+    func testCallListsChunksRejectWhatAListCannotKeepAndTheBooksBalance() throws {
+        let long = String(repeating: "x", count: 600)
+        let csv = try write("c.csv", "Phone,First,Last,CustomerNo,Notes\n+12025550101,Ada,Lovelace,C-1,n\n" +
+            "+12025550102,Grace,Hopper,,n\n+12025550103,Alan,Turing,C-1,n\n+12025550104,\(long),Thompson,C-4,n\n" +
+            "+12025550105,Ken,Thompson,C-5,n\n555-CALL-NOW,Bad,Phone,C-6,n\n")
+        let r = try Pipeline.sh("""
+            cxv-validate --map external_id=CustomerNo '\(csv)' | cxv-chunk --api call-lists | cxv-gzip > gz.ndjson
+            echo "statuses ${PIPESTATUS[*]}"
+            cxv-validate --map external_id=CustomerNo '\(csv)' > v.ndjson
+            CXONE_API=call-lists cxv-chunk v.ndjson > built.ndjson
+            cxv-gzip -d gz.ndjson | grep -v '"stage":"gzip"' | cmp - built.ndjson && echo roundtrip
+            """, in: dir)
+        XCTAssertEqual(r.lines, ["statuses 1 0 0", "roundtrip"], r.stderr)
+
+        let built = try Pipeline.sh("cat built.ndjson", in: dir)
+        let chunk = try XCTUnwrap(built.lines.first { $0.hasPrefix(#"{"kind":"chunk""#) })
+        XCTAssertTrue(chunk.hasPrefix(#"{"kind":"chunk","state":"built","seq":1,"api":"call-lists","count":2,"#), chunk)
+        XCTAssertEqual(built.records.first { $0["kind"] as? String == "chunk" }?["csv"] as? String,
+                       "external_id,phone_number,first_name,last_name,email\nC-1,+12025550101,Ada,Lovelace,\nC-5,+12025550105,Ken,Thompson,\n")
+        let rejects = built.records.filter { $0["kind"] as? String == "reject" && $0["stage"] as? String == "chunk" }
+        let errors = rejects.map { ($0["errors"] as! [[String: Any]])[0] }
+        XCTAssertEqual(rejects.map { $0["line"] as! Int }, [3, 4, 5])
+        XCTAssertEqual(errors.map { $0["code"] as! String }, ["no_external_id", "duplicate_external_id", "too_long"])
+        XCTAssertTrue((errors[0]["message"] as! String).contains("--map external_id=COLUMN"))
+        XCTAssertTrue((errors[1]["message"] as! String).contains("line 2"))
+        XCTAssertTrue((errors[2]["message"] as! String).contains("512"))
+        XCTAssertEqual((rejects[1]["record"] as? [String: String])?["first_name"], "Alan")
+        XCTAssertEqual(built.records.last?["rejects"] as? Int, 3)
+
+        let gz = try Pipeline.sh("grep '\"kind\":\"chunk\"' gz.ndjson", in: dir)
+        XCTAssertTrue(gz.text.contains(#""seq":1,"api":"call-lists","count":2,"#), "cxv-gzip keeps api where it was: \(gz.text)")
+
+        let report = try Pipeline.sh("cxv-report --format json gz.ndjson", in: dir)
+        XCTAssertEqual(report.status, 1, report.stderr)
+        let json = try XCTUnwrap(report.records.first)
+        let accounting = try XCTUnwrap(json["accounting"] as? [String: Int])
+        XCTAssertEqual(accounting["read"], 6)
+        XCTAssertEqual(accounting["rejected_validate"], 1)
+        XCTAssertEqual(accounting["rejected_chunk"], 3)
+        XCTAssertEqual(accounting["not_submitted"], 2)
+        XCTAssertEqual(accounting["unaccounted"], 0)
+        XCTAssertEqual(json["missing_tallies"] as? [String], [])
+    }
+
+    func testCallListsExternalIDFromThePhoneAndTheLimitsClamped() throws {
+        let csv = try write("c.csv", "phone,first,last\n+12025550101,Ada,Lovelace\n")
+        let r = try Pipeline.sh("cxv-validate '\(csv)' | cxv-chunk --api call-lists --external-id phone --size 600000 --max-bytes 300000000",
+                                in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let chunk = r.records.first { $0["kind"] as? String == "chunk" }
+        XCTAssertEqual(chunk?["csv"] as? String,
+                       "external_id,phone_number,first_name,last_name,email\n+12025550101,+12025550101,Ada,Lovelace,\n")
+        let warnings = r.stderr.split(separator: "\n")
+        XCTAssertEqual(warnings.count, 2, r.stderr)
+        XCTAssertTrue(warnings.allSatisfy { $0.contains("clamped") }, r.stderr)
+        XCTAssertTrue(warnings[0].contains("500000") && warnings[1].contains("256000000"), r.stderr)
+
+        let tutorial = try Pipeline.sh("cxv-validate '\(csv)' | cxv-chunk --size 600000", in: dir)
+        XCTAssertEqual(tutorial.stderr, "")
+        let tutorialChunk = tutorial.records.first { $0["kind"] as? String == "chunk" }
+        XCTAssertEqual(tutorialChunk?["api"] as? String, "contacts-import")
+        XCTAssertEqual(tutorialChunk?["csv"] as? String, "phone_number,first_name,last_name,email\n+12025550101,Ada,Lovelace,\n")
+    }
+
+    func testAnUnknownAPIOrAnExternalIDSourceOutsideCallListsIsAUsageError() throws {
+        for (script, named) in [("cxv-chunk --api bogus", "--api bogus"), ("CXONE_API=bogus cxv-chunk", "CXONE_API=bogus"),
+                                ("cxv-chunk --external-id phone", "--external-id"),
+                                ("cxv-chunk --api call-lists --columns external_id", "external_id")] {
+            let r = try Pipeline.sh(script + " < /dev/null", in: dir)
+            XCTAssertEqual(r.status, 64, script)
+            XCTAssertTrue(r.stderr.contains(named), "\(script): \(r.stderr)")
+        }
+        XCTAssertEqual(try Pipeline.sh("CXONE_API=bogus cxv-chunk --api call-lists < /dev/null", in: dir).status, 0, "the option wins")
+    }
+
     // MARK: - Pass-through and gzip
 
     func testForeignRecordsPassThroughByteForByteInOrder() throws {

@@ -139,6 +139,12 @@ final class HeaderMapTests: XCTestCase {
         XCTAssertEqual(map.role(of: "Email Address"), .field(.email))
         XCTAssertEqual(map.role(of: "Notes"), .extra("Notes"))
         XCTAssertEqual(map.role(of: "Phone 2"), .extra("Phone 2"))
+        for name in ["external_id", "External ID", "ExternalId", "ext_id", "EXT-ID", "External Identifier"] {
+            XCTAssertEqual(map.role(of: name), .field(.externalID), name)
+        }
+        for name in ["id", "ID", "Id", "Account ID", "row_id"] {
+            XCTAssertEqual(map.role(of: name), .extra(name), "\(name) is no external id")
+        }
     }
 
     func testParseOverrides() throws {
@@ -414,6 +420,28 @@ final class ValidatorTests: XCTestCase {
         XCTAssertEqual(out.lines[0]["phone_number"] as? String, "+12025550143")
         XCTAssertEqual(out.lines[0]["extra"] as? [String: String], ["Home": "+12025550999"])
         XCTAssertTrue(out.texts[0].hasPrefix(#"{"kind":"contact","line":2,"file":"a.csv","#), out.texts[0])
+    }
+
+    func testExternalIDFollowsTheFieldsAndIsLeftOutWhenEmpty() throws {
+        let csv = "Phone,First,Last,Email,External ID,Notes\n" +
+            "+12025550143,Ada,L,ada@example.com, A-1 ,n\n" +
+            "+12025550144,Bob,M,,,n\n" +
+            "+12025550145,Cy,N,,\"  \",n\n"
+        let out = try validateCSV(csv, rules: try rules())
+        XCTAssertEqual(out.texts[0], #"{"kind":"contact","line":2,"phone_number":"+12025550143","first_name":"Ada","last_name":"L","email":"ada@example.com","external_id":"A-1","extra":{"Notes":"n"}}"#)
+        XCTAssertEqual(out.texts[1], #"{"kind":"contact","line":3,"phone_number":"+12025550144","first_name":"Bob","last_name":"M","extra":{"Notes":"n"}}"#)
+        XCTAssertNil(out.lines[2]["external_id"], "blank after trimming is no id")
+    }
+
+    func testMapExternalIDAndRequireIt() throws {
+        let csv = "phone,first,last,id,CustomerNo\n+12025550143,Ada,L,1,C-7\n+12025550144,Bob,M,2,\n"
+        let out = try validateCSV(csv, rules: try rules(required: [.firstName, .lastName, .externalID]),
+                                  overrides: try HeaderMap.parseOverrides(["external_id=CustomerNo"]))
+        XCTAssertEqual(out.lines[0]["external_id"] as? String, "C-7")
+        XCTAssertEqual(out.lines[0]["extra"] as? [String: String], ["id": "1"], "a bare id stays an extra")
+        XCTAssertEqual(codes(out.lines[1]), ["external_id:required"])
+        let unmapped = try validateCSV("phone,first,last,id\n+12025550143,Ada,L,1\n", rules: try rules())
+        XCTAssertNil(unmapped.lines[0]["external_id"])
     }
 
     func testKeyedRows() throws {

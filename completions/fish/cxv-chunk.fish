@@ -20,7 +20,7 @@ function __cxv-chunk_parse_tokens -S
     set -l unparsed_tokens (__cxv-chunk_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-chunk'
-        __cxv-chunk_parse_subcommand -r 1 'size=' 'max-bytes=' 'columns=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
+        __cxv-chunk_parse_subcommand -r 1 'api=' 'external-id=' 'size=' 'max-bytes=' 'columns=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-chunk_parse_subcommand -r 1 'version'
@@ -77,9 +77,11 @@ function __cxv-chunk_custom_completion
 end
 
 complete -c 'cxv-chunk' -f
-complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" size' -l 'size' -d 'Rows per chunk at most.' -rfka ''
-complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" max-bytes' -l 'max-bytes' -d 'Bytes of CSV per chunk at most, header included.' -rfka ''
-complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" columns' -l 'columns' -d 'Extra columns to add from each contact\'s `extra`, comma-separated.' -rfka ''
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" api' -l 'api' -d 'The import API to shape chunks for: contacts-import (the tutorial\'s) or call-lists (CXone\'s calling lists). Default: $CXONE_API, else contacts-import.' -rfka 'contacts-import call-lists'
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" external-id' -l 'external-id' -d 'Under --api call-lists, where each contact\'s external id comes from: field, its external_id (cxv-validate --map external_id=COLUMN), the default; or phone, its E.164 phone_number, for files with no id column (an external_id is then ignored).' -rfka 'field phone'
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" size' -l 'size' -d 'Rows per chunk at most (call-lists: at most 500000).' -rfka ''
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" max-bytes' -l 'max-bytes' -d 'Bytes of CSV per chunk at most, header included (call-lists: at most 256000000).' -rfka ''
+complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" columns' -l 'columns' -d 'Extra columns after the API\'s, comma-separated: each from the contact\'s `extra` member of that name, or its external_id for external_id.' -rfka ''
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" skip-invalid' -l 'skip-invalid' -d 'Turn input lines that are not JSON records into rejects instead of stopping with status 65.'
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_flags_or_options "cxv-chunk" max-line-bytes' -l 'max-line-bytes' -d 'Refuse input lines longer than this many bytes.' -rfka ''
 complete -c 'cxv-chunk' -n '__cxv-chunk_should_offer_completions_for_positional "cxv-chunk" -ge 1' -F

@@ -1,5 +1,5 @@
 /// Limits of a chunk: rows, and bytes of CSV (header included).
-public struct ChunkLimits: Sendable {
+public struct ChunkLimits: Sendable, Equatable {
     public var rows: Int
     public var bytes: Int
 
@@ -7,6 +7,29 @@ public struct ChunkLimits: Sendable {
         self.rows = rows
         self.bytes = bytes
     }
+
+    /// These limits lowered to what `api` takes, with a line saying so for each one lowered.
+    public func clamped(to api: ImportAPI) -> (limits: ChunkLimits, warnings: [String]) {
+        var limits = self
+        var warnings: [String] = []
+        if let most = api.limits.rows, rows > most {
+            limits.rows = most
+            warnings.append("--size \(rows) is over the \(api.rawValue) limit of \(most) records a file: clamped to \(most)")
+        }
+        if let most = api.limits.bytes, bytes > most {
+            limits.bytes = most
+            warnings.append("--max-bytes \(bytes) is over the \(api.rawValue) limit of \(most) bytes a file: clamped to \(most)")
+        }
+        return (limits, warnings)
+    }
+}
+
+/// Where a chunk's external_id column takes its value from.
+public enum ExternalIDSource: String, Sendable, CaseIterable {
+    /// The contact's `external_id` member (`cxv-validate --map external_id=COLUMN`).
+    case field
+    /// The contact's E.164 phone_number, for files with no id column.
+    case phone
 }
 
 /// Control totals of cxv-chunk.
@@ -23,15 +46,32 @@ public struct ChunkTally: Equatable, Sendable {
     }
 }
 
-/// Groups contact records into `built` chunks: import CSV with
-/// `phone_number,first_name,last_name,email` (plus `columns` taken from `extra`),
-/// `lines[i]` naming the source line of data row i+1. A row is never split; a
-/// row that alone exceeds the byte cap becomes a reject.
+/// Groups contact records into `built` chunks for `api`: CSV with the API's columns
+/// (plus `columns` taken from `extra`), `lines[i]` naming the source line of data row
+/// i+1. A row is never split; a row that alone exceeds the byte cap becomes a reject,
+/// and so, for an API that keys records by external id, does a contact without one or
+/// with one an earlier contact has, or a row over the API's record length.
 public final class ChunkBuilder {
+    public let api: ImportAPI
+    /// Within the API's limits: see `warnings`.
     public let limits: ChunkLimits
     public let columns: [String]
+    public let externalID: ExternalIDSource
+    /// One line for each limit lowered to the API's.
+    public let warnings: [String]
     private let writer = CSVWriter()
     private let header: [UInt8]
+    /// The CSV's column names: the API's, then `columns`.
+    private let names: [String]
+    /// For each column, its value's index in `values`.
+    private let order: [Int]
+    /// The extra columns (those that are no contact field), at `values[fieldCount...]`.
+    private let extras: [String]
+    /// Whether the `external_id` member is read: it is a column, and not taken from the phone.
+    private let readsExternalID: Bool
+    /// The API's, kept here so the hot path does not compute them per row.
+    private let requiresExternalID: Bool
+    private let recordCharacters: Int?
 
     private var csv = WriteBuffer(capacity: 1 << 16)
     private var row = WriteBuffer(capacity: 1024)
@@ -44,19 +84,47 @@ public final class ChunkBuilder {
         case inRecord(UnsafeRawBufferPointer)
         case unescaped(Range<Int>)
     }
+    /// By `ContactField.rawValue` (0 phone_number … 4 external_id), then the extras.
     private var values: [Value]
     private var unescaped = WriteBuffer(capacity: 256)
     private var scratch: [UInt8] = []
     private var nextSeq = 1
+    /// Each external id of this run's chunks, with where it was first seen.
+    private var firstUse: [String: FirstUse] = [:]
+    private struct FirstUse {
+        var line: Int
+        var file: Int32?
+    }
+    /// `file` members, each stored once however many contacts name it.
+    private var fileNames: [String] = []
+    private var fileIndex: [String: Int32] = [:]
     public private(set) var tally = ChunkTally()
 
-    public init(limits: ChunkLimits, columns: [String] = []) {
-        self.limits = limits
+    private static let fieldCount = ContactField.allCases.count
+
+    public init(api: ImportAPI = .contactsImport, limits: ChunkLimits, columns: [String] = [],
+                externalID: ExternalIDSource = .field) {
+        self.api = api
+        let clamped = limits.clamped(to: api)
+        self.limits = clamped.limits
+        warnings = clamped.warnings
         self.columns = columns
+        self.externalID = externalID
+        names = api.columns + columns
+        var extras: [String] = []
+        order = names.map { name in
+            if let field = ContactField(name: name) { return field.rawValue }
+            extras.append(name)
+            return ChunkBuilder.fieldCount + extras.count - 1
+        }
+        self.extras = extras
+        readsExternalID = externalID == .field && order.contains(ContactField.externalID.rawValue)
+        requiresExternalID = api.requiresExternalID
+        recordCharacters = api.limits.recordCharacters
         var header = WriteBuffer()
-        writer.appendRow(ContactField.allCases.map(\.name) + columns, to: &header)
+        writer.appendRow(names, to: &header)
         self.header = header.array
-        values = Array(repeating: .none, count: 4 + columns.count)
+        values = Array(repeating: .none, count: ChunkBuilder.fieldCount + extras.count)
     }
 
     /// Adds one contact record; returns what to write now (a finished chunk, a reject, or nothing).
@@ -98,15 +166,18 @@ public final class ChunkBuilder {
                     line = try scanner.readInt()
                 } else if key.is("file") {
                     file = try scanner.readString()
-                } else if key.is("extra"), !columns.isEmpty {
-                    var extras = try scanner.beginMembers()
-                    while let name = try scanner.nextKey(&extras) {
-                        if let index = columns.firstIndex(of: name.string) {
-                            values[4 + index] = try readString(&scanner)
+                } else if key.is("extra"), !extras.isEmpty {
+                    var extraMembers = try scanner.beginMembers()
+                    while let name = try scanner.nextKey(&extraMembers) {
+                        if let index = extras.firstIndex(of: name.string) {
+                            values[ChunkBuilder.fieldCount + index] = try readString(&scanner)
                         } else {
                             try scanner.skipValue(depth: 2)
                         }
                     }
+                } else if readsExternalID, key.is("external_id") {
+                    try once(4, "external_id")
+                    values[4] = try readString(&scanner)
                 } else {
                     try scanner.skipValue(depth: 1)
                 }
@@ -118,18 +189,42 @@ public final class ChunkBuilder {
         guard hasPhone else {
             throw CXVError.data(source: source == "-" ? "stdin" : source, line: record.line, message: "contact has no phone_number")
         }
+        if externalID == .phone { values[4] = values[0] }
+        if requiresExternalID, isEmpty(values[4]) {
+            return reject(line: line, file: file, field: "external_id", code: "no_external_id", message: """
+                contact has no external_id, the key of a calling list: map a column with \
+                cxv-validate --map external_id=COLUMN, or pass cxv-chunk --external-id phone to use its phone number
+                """)
+        }
         row.removeAll()
         unescaped.withUnsafeBytes { owned in
-            for (i, value) in values.enumerated() {
+            for (i, index) in order.enumerated() {
                 if i > 0 { row.append(writer.delimiter) }
-                writer.appendField(ChunkBuilder.bytes(of: value, owned), to: &row)
+                writer.appendField(ChunkBuilder.bytes(of: values[index], owned), to: &row)
             }
         }
         row.append(0x0A)
 
+        // Bytes bound characters from above, so most rows need no count.
+        if let most = recordCharacters, row.count - 1 > most {
+            let characters = row.withUnsafeBytes { ChunkBuilder.scalarCount($0) } - 1
+            if characters > most {
+                return reject(line: line, file: file, field: "", code: "too_long", message: """
+                    row is \(characters) characters as written in the CSV, over the \(api.rawValue) limit of \
+                    \(most) Unicode characters a record; shorten its fields
+                    """)
+            }
+        }
         if header.count + row.count > limits.bytes {
-            tally.rejects += 1
-            return tooLarge(line: line, file: file)
+            return reject(line: line, file: file, field: "", code: "too_large", message: """
+                row is \(row.count) bytes of CSV, over the chunk cap of \(limits.bytes) bytes with the header; raise --max-bytes
+                """)
+        }
+        if requiresExternalID, let first = earlierUse(line: line, file: file) {
+            return reject(line: line, file: file, field: "external_id", code: "duplicate_external_id", message: """
+                external_id \(externalIDText.debugDescription) repeats that of \(first); a calling list keeps one record \
+                per external id, so one of the two would be lost: give each contact its own id
+                """)
         }
         var out: [UInt8] = []
         if !lines.isEmpty && csv.count + row.count > limits.bytes {
@@ -143,6 +238,44 @@ public final class ChunkBuilder {
             out += finishChunk()
         }
         return out
+    }
+
+    /// The current contact's external id.
+    private var externalIDText: String {
+        unescaped.withUnsafeBytes { String(decoding: ChunkBuilder.bytes(of: values[4], $0), as: UTF8.self) }
+    }
+
+    /// Records the current contact's external id as seen at `line`; if an earlier contact
+    /// has it, says where that one is (`line 12`, or `a.csv:12`) and keeps it the first.
+    private func earlierUse(line: Int, file: String?) -> String? {
+        let id = externalIDText
+        // One hash on the usual path; the rare duplicate puts the first back.
+        guard let first = firstUse.updateValue(FirstUse(line: line, file: file.map(intern)), forKey: id) else { return nil }
+        firstUse[id] = first
+        return first.file.map { "\(fileNames[Int($0)]):\(first.line)" } ?? "line \(first.line)"
+    }
+
+    private func intern(_ file: String) -> Int32 {
+        if let index = fileIndex[file] { return index }
+        let index = Int32(fileNames.count)
+        fileNames.append(file)
+        fileIndex[file] = index
+        return index
+    }
+
+    private func isEmpty(_ value: Value) -> Bool {
+        switch value {
+        case .none: return true
+        case let .inRecord(bytes): return bytes.isEmpty
+        case let .unescaped(range): return range.isEmpty
+        }
+    }
+
+    /// Unicode scalars in valid UTF-8: every byte but continuation bytes starts one.
+    static func scalarCount(_ utf8: UnsafeRawBufferPointer) -> Int {
+        var count = 0
+        for byte in utf8 where byte & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     private static func bytes(of value: Value, _ owned: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
@@ -164,8 +297,9 @@ public final class ChunkBuilder {
         var w = JSONWriter(capacity: csv.count + csv.count / 8 + lines.count * 8 + 128)
         w.beginObject()
         w.key("kind"); w.string("chunk")
-        w.key("state"); w.string("built")
+        w.key("state"); w.string(ChunkState.built.rawValue)
         w.key("seq"); w.int(nextSeq)
+        w.key("api"); w.string(api.rawValue)
         w.key("count"); w.int(lines.count)
         w.key("lines")
         w.beginArray()
@@ -190,16 +324,17 @@ public final class ChunkBuilder {
         return w.bytes
     }
 
-    private func tooLarge(line: Int, file: String?) -> [UInt8] {
+    /// A reject of the current contact, with its row as it would have been written.
+    private func reject(line: Int, file: String?, field: String, code: String, message: String) -> [UInt8] {
+        tally.rejects += 1
         var w = JSONWriter()
-        let message = "row is \(row.count) bytes of CSV, over the chunk cap of \(limits.bytes) bytes with the header; raise --max-bytes"
-        w.beginReject(stage: "chunk", line: line, file: file, errors: [ValidationError(field: "", code: "too_large", message: message)])
+        w.beginReject(stage: "chunk", line: line, file: file, errors: [ValidationError(field: field, code: code, message: message)])
         w.key("record")
         w.beginObject()
         unescaped.withUnsafeBytes { owned in
-            for (i, name) in (ContactField.allCases.map(\.name) + columns).enumerated() {
+            for (name, index) in zip(names, order) {
                 w.key(name)
-                w.string(utf8: ChunkBuilder.bytes(of: values[i], owned))
+                w.string(utf8: ChunkBuilder.bytes(of: values[index], owned))
             }
         }
         w.endObject()

@@ -1,6 +1,9 @@
-/// The contact fields cxv knows, in the order of the import CSV's header.
+/// The contact fields cxv knows, in the order a contact record writes them. Not a chunk's
+/// header: that is its API's (`ImportAPI.columns`), and contacts-import has no external_id.
 public enum ContactField: Int, CaseIterable, Sendable {
     case phoneNumber, firstName, lastName, email
+    /// A calling list's key for the contact (`--api call-lists`).
+    case externalID
 
     public var name: String {
         switch self {
@@ -8,6 +11,7 @@ public enum ContactField: Int, CaseIterable, Sendable {
         case .firstName: return "first_name"
         case .lastName: return "last_name"
         case .email: return "email"
+        case .externalID: return "external_id"
         }
     }
 
@@ -25,6 +29,8 @@ public enum ContactField: Int, CaseIterable, Sendable {
         case .firstName: return ["firstname", "first", "givenname", "forename", "fname"]
         case .lastName: return ["lastname", "last", "surname", "familyname", "lname"]
         case .email: return ["email", "emailaddress", "mail"]
+        // Not a bare "id": exports name their own row ids so, and a list keyed on one would be wrong.
+        case .externalID: return ["externalid", "extid", "externalidentifier"]
         }
     }
 

@@ -46,9 +46,9 @@ private enum Keys {
     static let fields = ContactField.allCases.map { JSONWriter.EncodedKey($0.name) }
 }
 
-/// One row's values of the four contact fields, without a heap allocation per row.
+/// One row's values of the contact fields, without a heap allocation per row.
 private struct FieldValues {
-    private var phone, first, last, email: UnsafeRawBufferPointer?
+    private var phone, first, last, email, externalID: UnsafeRawBufferPointer?
 
     subscript(index: Int) -> UnsafeRawBufferPointer? {
         get {
@@ -56,7 +56,8 @@ private struct FieldValues {
             case 0: return phone
             case 1: return first
             case 2: return last
-            default: return email
+            case 3: return email
+            default: return externalID
             }
         }
         set {
@@ -64,7 +65,8 @@ private struct FieldValues {
             case 0: phone = newValue
             case 1: first = newValue
             case 2: last = newValue
-            default: email = newValue
+            case 3: email = newValue
+            default: externalID = newValue
             }
         }
     }
@@ -226,6 +228,11 @@ public struct Validator: Sendable {
                 writer.key(Keys.fields[field])
                 writer.string(utf8: value)
             }
+        }
+        // Absent when empty: cxv-chunk then names the missing id instead of keying a list on "".
+        if let id = values[ContactField.externalID.rawValue], !id.isEmpty {
+            writer.key(Keys.fields[ContactField.externalID.rawValue])
+            writer.string(utf8: id)
         }
         if !extras.isEmpty {
             writer.key("extra")
