@@ -71,10 +71,10 @@ public struct CallListProfile: ImportProfile {
     static func csv(of chunk: ChunkPayload) throws(ProfileError) -> [UInt8] {
         guard chunk.gzip else { return chunk.body }
         let csv: [UInt8]
-        do {
-            csv = try chunk.body.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
-        } catch {
-            throw ProfileError("chunk \(chunk.seq): the gzip payload is \(error.description)")
+        // withUnsafeBytes rethrows untyped: the Result keeps GzipError's type through it.
+        switch chunk.body.withUnsafeBytes({ b in Result { () throws(GzipError) in try Gzip.decompress(b) } }) {
+        case let .success(bytes): csv = bytes
+        case let .failure(error): throw ProfileError("chunk \(chunk.seq): the gzip payload is \(error.description)")
         }
         if let expected = chunk.sha256 {
             let actual = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) }

@@ -1,3 +1,4 @@
+import CXVAPI
 import Foundation
 import XCTest
 @testable import CXVNet

@@ -1,3 +1,4 @@
+import CXVAPI
 import CXVCore
 import CXVNet
 import XCTest
