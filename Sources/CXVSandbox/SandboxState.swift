@@ -1,12 +1,5 @@
+import CXVAPI
 import CXVCore
-
-/// The job states of the import API.
-public enum JobStatus: String, Sendable, CaseIterable {
-    case queued = "QUEUED"
-    case processing = "PROCESSING"
-    case completed = "COMPLETED"
-    case failed = "FAILED"
-}
 
 /// Everything the sandbox remembers: tokens, jobs, contacts and counts. An actor,
 /// so concurrent requests see one consistent history.
@@ -177,7 +170,7 @@ public actor SandboxState {
         }
     }
 
-    private func status(of id: String, now: ContinuousClock.Instant) -> JobStatus? {
+    private func status(of id: String, now: ContinuousClock.Instant) -> ContactsImportProfile.Status? {
         guard let job = jobs[id] else { return nil }
         if job.terminal {
             if case .complete = job.plan { return .completed }
@@ -208,7 +201,7 @@ public actor SandboxState {
         }
     }
 
-    private static func created(_ id: String, _ status: JobStatus) -> APIResponse {
+    private static func created(_ id: String, _ status: ContactsImportProfile.Status) -> APIResponse {
         .json(201) { w in
             w.key("jobId")
             w.string(id)
@@ -223,7 +216,7 @@ public actor SandboxState {
     public func stats() -> APIResponse {
         let now = ContinuousClock.now
         settle(now)
-        var byStatus: [JobStatus: Int] = [:]
+        var byStatus: [ContactsImportProfile.Status: Int] = [:]
         for id in jobs.keys {
             if let status = status(of: id, now: now) { byStatus[status, default: 0] += 1 }
         }
@@ -246,7 +239,7 @@ public actor SandboxState {
             w.endObject()
             w.key("jobs")
             w.beginObject()
-            for status in JobStatus.allCases {
+            for status in ContactsImportProfile.Status.allCases {
                 w.key(status.rawValue)
                 w.int(byStatus[status] ?? 0)
             }
