@@ -5,6 +5,11 @@ public struct SandboxConfig: Sendable {
     public var port = 0
     public var clientID = "cxv-demo"
     public var clientSecret = "cxv-demo-secret"
+    /// The access key CXone's sign-in accepts (call-lists), and the tenant its tokens name.
+    public var accessKeyID = "cxv-demo-key"
+    public var accessKeySecret = "cxv-demo-key-secret"
+    public var tenantID = "cxv-sandbox-tenant"
+    /// Every token lasts this long, whichever sign-in issued it.
     public var tokenTTL: Duration = .seconds(3600)
     /// The largest request body accepted, as sent (compressed when gzip'd).
     public var maxBody = 10 << 20

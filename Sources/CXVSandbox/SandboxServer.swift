@@ -1,4 +1,4 @@
-// Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser.
+// Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser (CXone's routes: the +CXone files).
 import CXVCore
 import HTTPTypes
 import Hummingbird
@@ -52,7 +52,9 @@ public enum SandboxServer {
             server: try serverBuilder(config),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "cxv-sandbox"),
             onServerRunning: { channel in
-                await onListening(config.host, channel.localAddress?.port ?? config.port)
+                let port = channel.localAddress?.port ?? config.port
+                await state.listening(at: "\(config.scheme)://\(config.host.contains(":") ? "[\(config.host)]" : config.host):\(port)")
+                await onListening(config.host, port)
             },
             logger: logger
         )
@@ -93,6 +95,8 @@ public enum SandboxServer {
             if let refusal = await state.authorize(request.headers[.authorization]) { return refusal.response }
             return answer(await state.jobStatus(try context.parameters.require("jobId")), Misbehaviour.statusRoute)
         }
+
+        addCXoneRoutes(to: router, config: config, state: state)
 
         router.get("/sandbox/stats") { _, _ -> Response in
             await state.stats().response

@@ -23,6 +23,8 @@ public actor SandboxState {
     /// an eighth of the server's time. `contactsStored` when counted, and the count.
     private var distinctPhones = (stored: 0, count: 0)
     private var requests: [String: [String: Int]] = [:]
+    /// Where clients reach this sandbox, `scheme://host:port`, once it listens: discovery points here.
+    var endpoint = ""
 
     public static let transientFailure = "transient failure, retry the upload"
     static let idempotencyWindow: Duration = .seconds(24 * 3600)
@@ -77,19 +79,28 @@ public actor SandboxState {
             return .error(400, "invalid_scope", description: "the scope must include contact:write")
         }
         let token = SandboxState.randomHex(bytes: 32)
-        tokens[token] = now + config.tokenTTL
-        tokensIssued += 1
-        issuedTokens.append(token)
-        let ttl = config.tokenTTL.components
-        let seconds = Int(ttl.seconds) + (ttl.attoseconds > 0 ? 1 : 0)
+        issue(token, at: now)
         return .json(200) { w in
             w.key("access_token")
             w.string(token)
             w.key("token_type")
             w.string("Bearer")
             w.key("expires_in")
-            w.int(seconds)
+            w.int(tokenSeconds)
         }
+    }
+
+    /// Makes `token` live for --token-ttl and lists it in /sandbox/tokens, whichever sign-in issued it.
+    func issue(_ token: String, at now: ContinuousClock.Instant) {
+        tokens[token] = now + config.tokenTTL
+        tokensIssued += 1
+        issuedTokens.append(token)
+    }
+
+    /// A token's lifetime in whole seconds, rounded up, for `expires_in`.
+    nonisolated var tokenSeconds: Int {
+        let ttl = config.tokenTTL.components
+        return Int(ttl.seconds) + (ttl.attoseconds > 0 ? 1 : 0)
     }
 
     /// Nil when `authorization` carries a live token this sandbox issued; else the 401.

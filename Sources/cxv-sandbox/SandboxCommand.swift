@@ -36,7 +36,16 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The client secret the token endpoint accepts (default: $CXONE_CLIENT_SECRET, else cxv-demo-secret).", valueName: "secret"))
     var clientSecret: String?
 
-    @Option(help: ArgumentHelp("How long an issued token lasts.", valueName: "duration"))
+    @Option(help: ArgumentHelp("The access key id CXone's sign-in accepts.", valueName: "id"))
+    var accessKeyID = "cxv-demo-key"
+
+    @Option(help: ArgumentHelp("The access key secret CXone's sign-in accepts (default: $CXONE_ACCESS_KEY_SECRET, else cxv-demo-key-secret).", valueName: "secret"))
+    var accessKeySecret: String?
+
+    @Option(help: ArgumentHelp("The tenant CXone's tokens name and discovery knows.", valueName: "id"))
+    var tenantID = "cxv-sandbox-tenant"
+
+    @Option(help: ArgumentHelp("How long an issued token lasts, from either sign-in.", valueName: "duration"))
     var tokenTTL = DurationOption(argument: "3600s")!
 
     @Option(help: ArgumentHelp("Refuse request bodies (as sent) larger than this many bytes with 413.", valueName: "bytes"))
@@ -97,6 +106,9 @@ struct SandboxCommand: AsyncParsableCommand {
         config.port = port
         config.clientID = clientID
         config.clientSecret = clientSecret ?? getenv("CXONE_CLIENT_SECRET").map { String(cString: $0) } ?? "cxv-demo-secret"
+        config.accessKeyID = accessKeyID
+        config.accessKeySecret = accessKeySecret ?? getenv("CXONE_ACCESS_KEY_SECRET").map { String(cString: $0) } ?? "cxv-demo-key-secret"
+        config.tenantID = tenantID
         config.tokenTTL = tokenTTL.duration
         config.maxBody = maxBody
         config.jobTime = jobTime.duration
