@@ -178,7 +178,7 @@ struct FaultMiddleware: RouterMiddleware {
             // Read the whole body first, so the close is a clean FIN and not a reset
             // for unread data; the request then takes effect and only its answer is lost.
             var request = request
-            if (try? await request.collectBody(upTo: config.maxBody)) != nil {
+            if (try? await request.collectBody(upTo: max(config.maxBody, config.callListMaxBody))) != nil {
                 _ = try await respond(request, context: context, next: next)
             }
             await state.record(route: route, outcome: "dropped")

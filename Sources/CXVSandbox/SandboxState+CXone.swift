@@ -1,4 +1,4 @@
-// CXone's side of the sandbox (DESIGN §3b): access-key sign-in and discovery.
+// CXone's side of the sandbox (DESIGN §3b): access-key sign-in, discovery, and the calling lists' routes.
 import CXVCore
 import Foundation
 
@@ -45,6 +45,31 @@ extension SandboxState {
             w.key("area"); w.string("sandbox")
             w.key("cluster"); w.string("sandbox")
         }
+    }
+
+    // MARK: - Calling lists
+
+    public func hasCallList(_ id: String) -> Bool {
+        callLists.hasList(id)
+    }
+
+    /// A readable upload to a list: its job, or the tenant's refusal. Every readable upload draws its
+    /// fate (--job-fail-rate), refused or not, so a seed replays the same cancellations.
+    public func callListUpload(_ upload: CallListUpload, to listID: String) -> APIResponse {
+        let cancels = faults.jobFails()
+        return callLists.upload(upload, to: listID, cancels: cancels, now: .now)
+    }
+
+    public func callListJob(_ id: String) -> APIResponse {
+        callLists.status(id, now: .now)
+    }
+
+    public func cancelCallListJob(_ id: String) -> APIResponse {
+        callLists.cancel(id, now: .now)
+    }
+
+    public func callListCounts(_ listID: String) -> APIResponse {
+        callLists.counts(listID, now: .now)
     }
 }
 

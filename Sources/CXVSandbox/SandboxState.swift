@@ -5,7 +5,8 @@ import CXVCore
 /// so concurrent requests see one consistent history.
 public actor SandboxState {
     public nonisolated let config: SandboxConfig
-    private var faults: FaultInjector
+    /// Internal, not private: the call-list routes (SandboxState+CXone) draw job fates from it too.
+    var faults: FaultInjector
     private var tokens: [String: ContinuousClock.Instant] = [:]  // token → expiry
     private var tokensIssued = 0
     /// Every token issued, for GET /sandbox/tokens: tests look for them where they must not be.
@@ -23,6 +24,8 @@ public actor SandboxState {
     /// an eighth of the server's time. `contactsStored` when counted, and the count.
     private var distinctPhones = (stored: 0, count: 0)
     private var requests: [String: [String: Int]] = [:]
+    /// CXone's calling lists (SandboxState+CXone serves them).
+    var callLists: CallListState
     /// Where clients reach this sandbox, `scheme://host:port`, once it listens: discovery points here.
     var endpoint = ""
 
@@ -47,6 +50,7 @@ public actor SandboxState {
     public init(config: SandboxConfig) {
         self.config = config
         faults = FaultInjector(config.faults)
+        callLists = CallListState(config: config)
     }
 
     // MARK: - Faults and counts
@@ -259,6 +263,7 @@ public actor SandboxState {
             w.int(contactsStored)
             w.key("distinctPhoneNumbers")
             w.int(distinctPhoneNumbers())
+            callLists.writeStats(&w, now: now)
         }
     }
 
@@ -281,11 +286,11 @@ public actor SandboxState {
         return APIResponse(status: 200, body: w.bytes)
     }
 
-    /// GET /sandbox/contacts: NDJSON, in the order stored.
+    /// GET /sandbox/contacts: NDJSON, in the order stored, then each calling list's valid records.
     public func contactsNDJSON() -> APIResponse {
         let now = ContinuousClock.now
         settle(now)
-        var w = JSONWriter(capacity: contactsStored * 96 + 16)
+        var w = JSONWriter(capacity: (contactsStored + callLists.validRecords) * 96 + 16)
         for (job, upload) in stored {
             for contact in upload.rows() {
                 w.beginObject()
@@ -303,6 +308,7 @@ public actor SandboxState {
                 w.endRecord()
             }
         }
+        callLists.writeContacts(&w, now: now)
         return APIResponse(status: 200, contentType: "application/x-ndjson", body: w.bytes)
     }
 

@@ -48,8 +48,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long an issued token lasts, from either sign-in.", valueName: "duration"))
     var tokenTTL = DurationOption(argument: "3600s")!
 
-    @Option(help: ArgumentHelp("Refuse request bodies (as sent) larger than this many bytes with 413.", valueName: "bytes"))
+    @Option(help: ArgumentHelp("Refuse contacts-import bodies (as sent) larger than this many bytes with 413; call-list files have CXone's limits.", valueName: "bytes"))
     var maxBody = 10 << 20
+
+    @Option(name: .customLong("list"), help: ArgumentHelp("A calling list that exists; repeat for more.", valueName: "id"))
+    var lists = ["demo-list"]
+
+    @Option(help: ArgumentHelp("The most records all calling lists together may hold, with those of jobs not yet complete.", valueName: "n"))
+    var tenantCapacity = 1_000_000
 
     @Option(help: ArgumentHelp("How long a job takes to finish; 0 finishes it at once.", valueName: "duration"))
     var jobTime = DurationOption(argument: "2s")!
@@ -72,10 +78,10 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Delay added to every answer, after the request has taken effect.", valueName: "duration"))
     var latency = DurationOption(argument: "0")!
 
-    @Option(help: ArgumentHelp("Probability that a job which would complete fails with a transient error instead.", valueName: "p"))
+    @Option(help: ArgumentHelp("Probability that a job which would complete fails with a transient error instead (a call-list job is cancelled).", valueName: "p"))
     var jobFailRate = 0.0
 
-    @Option(help: ArgumentHelp("Break the API contract in one way, for tests of the client: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")). The request still takes effect; only its answer is wrong.", valueName: "mode"))
+    @Option(help: ArgumentHelp("Break the contacts-import API's contract in one way, for tests of the client: \(Misbehaviour.allCases.map(\.rawValue).joined(separator: ", ")). The request still takes effect; only its answer is wrong.", valueName: "mode"))
     var misbehave: Misbehaviour?
 
     @Option(help: ArgumentHelp("Serve https with this certificate chain (PEM); needs --tls-key.", valueName: "file"), completion: .file())
@@ -91,6 +97,11 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard tokenTTL.duration > .zero else { throw ValidationError("--token-ttl must be positive") }
+        guard tenantCapacity >= 0 else { throw ValidationError("--tenant-capacity must be 0 or more records") }
+        for list in lists where list.isEmpty || list.contains("/") {
+            throw ValidationError("--list \(list): a list id is not empty and has no '/'")
+        }
+        guard Set(lists).count == lists.count else { throw ValidationError("--list: each list is named once") }
         if let throttle, throttle < 1 { throw ValidationError("--throttle must be at least 1 request a second") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         for (name, p) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--job-fail-rate", jobFailRate)] {
@@ -111,6 +122,8 @@ struct SandboxCommand: AsyncParsableCommand {
         config.tenantID = tenantID
         config.tokenTTL = tokenTTL.duration
         config.maxBody = maxBody
+        config.lists = lists
+        config.tenantCapacity = tenantCapacity
         config.jobTime = jobTime.duration
         config.partial = partial
         config.verbose = verbose
