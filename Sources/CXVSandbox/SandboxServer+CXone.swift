@@ -8,6 +8,11 @@ extension SandboxServer {
     /// `/inContactAPI/services/{version}/lists/call-lists`: any `vNN.N` version is served.
     static let callListsRoot = "/\(Discovery.servicesPath)/{version}/\(CallListProfile.listsPath)"
 
+    /// Whether a path is CXone's (§3b) rather than the tutorial's: CXone's 429s come without Retry-After.
+    static func isCXonePath(_ path: String) -> Bool {
+        path.hasPrefix("/\(Discovery.servicesPath)/") || path == "/\(SignIn.accessKeyPath)" || path == "/\(Discovery.path)"
+    }
+
     static func addCXoneRoutes(to router: Router<SandboxContext>, config: SandboxConfig, state: SandboxState) {
         router.post("/\(SignIn.accessKeyPath)") { request, _ -> Response in
             let body = try await request.body.collect(upTo: maxFormBody)

@@ -169,7 +169,8 @@ struct FaultMiddleware: RouterMiddleware {
         let response: Response
         switch fault {
         case .throttle:
-            response = APIResponse.throttled.response
+            // CXone's routes (§3b) throttle as CXone does, without Retry-After; the tutorial's say when to retry.
+            response = (SandboxServer.isCXonePath(path) ? APIResponse.throttledWithoutRetryAfter : APIResponse.throttled).response
         case .unavailable:
             response = APIResponse.unavailable.response
         case .none:

@@ -66,7 +66,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seed the fault generators, so a run's faults can be replayed.", valueName: "n"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Answer 429 (Retry-After: 1) beyond this many requests in any rolling second.", valueName: "rps"))
+    @Option(help: ArgumentHelp("Answer 429 beyond this many requests in any rolling second (Retry-After: 1 on the tutorial's routes, none on CXone's).", valueName: "rps"))
     var throttle: Int?
 
     @Option(help: ArgumentHelp("Probability of answering 503 instead of handling a request.", valueName: "p"))

@@ -386,6 +386,27 @@ final class CallListTests: XCTestCase {
         await sandbox.stop()
     }
 
+    func testThrottledCallListRoutesHaveNoRetryAfter() async throws {
+        let sandbox = try await RunningSandbox.start { $0.faults.throttle = 1 }
+        let token = try await sandbox.accessToken()  // the second's one request
+        let counts = try await sandbox.send(try XCTUnwrap(profile().listCounts()), token: token)
+        XCTAssertEqual(counts.status, 429)
+        XCTAssertNil(counts.headers["retry-after"])
+        XCTAssertNotNil(counts.json["error"]?.stringValue)
+        let signIn = try await sandbox.signIn()
+        XCTAssertEqual(signIn.status, 429)
+        XCTAssertNil(signIn.headers["retry-after"])
+        let discovery = try await sandbox.request("GET", "/\(Discovery.request(tenantID: "cxv-sandbox-tenant"))")
+        XCTAssertEqual(discovery.status, 429)
+        XCTAssertNil(discovery.headers["retry-after"])
+        let tutorial = try await sandbox.status("x", token: token)
+        XCTAssertEqual(tutorial.status, 429)
+        XCTAssertEqual(tutorial.headers["retry-after"], "1", "the tutorial's routes keep Retry-After")
+        let stats = try await sandbox.request("GET", "/sandbox/stats")
+        XCTAssertEqual(stats.json["requests"]?["GET \(CallListRoute.counts)"]?["429"]?.intValue, 1)
+        await sandbox.stop()
+    }
+
     func testStatsAndContactsIncludeTheLists() async throws {
         let sandbox = try await RunningSandbox.start { $0.jobTime = .zero; $0.lists = ["east", "west"] }
         let token = try await sandbox.accessToken()
@@ -414,6 +435,11 @@ final class CallListTests: XCTestCase {
                        ["east/id0", "east/id1", "west/w1"])
         await sandbox.stop()
     }
+}
+
+/// The routes as /sandbox/stats names them.
+private enum CallListRoute {
+    static let counts = "/\(Discovery.servicesPath)/{version}/\(CallListProfile.listsPath)/{listId}"
 }
 
 final class CallListParserTests: XCTestCase {
