@@ -12,14 +12,42 @@ import Darwin
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxv-sandbox",
-        abstract: "Serve a local, faithful implementation of the CXone contacts import API, with fault injection.",
+        abstract: "Serve local, faithful implementations of the CXone import APIs, with fault injection.",
         discussion: """
-        The first line on stdout is `listening on http://HOST:PORT` (https with --tls-cert), with the port actually bound. \
-        Routes: POST /oauth/token, POST /api/v2/contacts/import, GET /api/v2/contacts/import/{jobId}; \
-        GET /sandbox/stats, GET /sandbox/contacts and GET /sandbox/tokens (no auth, never faulted) show what \
-        was stored and which tokens were issued: it is a test double, never a place for real credentials. \
-        A dropped request is handled, then its connection closed with no answer: the client reads end of \
+        The first line on stdout is `listening on http://HOST:PORT` (https with --tls-cert), with the port \
+        actually bound. Both APIs are served on that port.
+
+        The tutorial's contacts-import API: POST /oauth/token (client credentials: --client-id, --client-secret), \
+        POST /api/v2/contacts/import (a gzip'd CSV, --max-body) and GET /api/v2/contacts/import/{jobId}.
+
+        CXone's calling-list API: POST /authentication/v1/token/access-key takes JSON \
+        {"accessKeyId", "accessKeySecret"} (--access-key-id, --access-key-secret) and answers a JWT-shaped \
+        access token whose payload carries "tenantId" (--tenant-id); a token from either sign-in is good on every \
+        route. GET /.well-known/cxone-configuration?tenantId=ID (no auth) names this sandbox as the tenant's \
+        api_endpoint. Under /inContactAPI/services/vNN.N/ (any version): POST lists/call-lists/{listId}/upload \
+        (JSON: listFile, the CSV in base64, and fileName, forceOverwrite, expirationDate, startSkill, sendEmail; \
+        answers 202 {"jobId": n}), GET lists/call-lists/jobs/{jobId} (isComplete, isCancelled), \
+        DELETE lists/call-lists/jobs/{jobId} (cancels a running job) and GET lists/call-lists/{listId} \
+        (totalRecords, validRecords, invalidRecords).
+
+        Calling lists: only the lists named by --list exist. A file's header names its columns: external_id and \
+        phone_number are required, first_name, last_name and email are read, others are ignored. The external id \
+        is the list's key: a record sent again updates its record, never duplicates it. A record is invalid, \
+        counted but not stored, without an external id, without an E.164 phone number, with other than the \
+        header's number of columns, or longer than 512 characters as a CSV row. Records take effect when their job completes (--job-time); a cancelled job's \
+        never do. A file over 256 MB or 500,000 records is refused with 413; an upload whose new external ids \
+        would take the tenant past --tenant-capacity records, held or pending, is refused with 400 and changes \
+        nothing.
+
+        Faults (--throttle, --fail-rate, --drop-rate, --latency, replayable with --seed) hit every route but \
+        /sandbox/*. A throttled CXone route answers 429 without Retry-After, as CXone often does; the \
+        tutorial's routes send Retry-After: 1. --job-fail-rate fails contacts-import jobs and cancels call-list \
+        jobs. A dropped request is handled, then its connection closed with no answer: the client reads end of \
         stream before any response byte (curl: "Empty reply from server").
+
+        GET /sandbox/stats, GET /sandbox/contacts (NDJSON; call-list records carry "list" and "external_id") and \
+        GET /sandbox/tokens (no auth, never faulted) show what was stored and which tokens were issued: it is a \
+        test double, never a place for real credentials.
         """,
         version: CXVVersion.current
     )
