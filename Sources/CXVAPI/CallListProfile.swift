@@ -70,10 +70,11 @@ public struct CallListProfile: ImportProfile {
     /// The chunk's CSV: a compressed chunk is inflated and checked against its sha256 first.
     static func csv(of chunk: ChunkPayload) throws(ProfileError) -> [UInt8] {
         guard chunk.gzip else { return chunk.body }
-        let inflated = chunk.body.withUnsafeBytes { b in Result { () throws(GzipError) in try Gzip.decompress(b) } }
-        guard case let .success(csv) = inflated else {
-            if case let .failure(error) = inflated { throw ProfileError("chunk \(chunk.seq): the gzip payload is \(error.description)") }
-            return []
+        let csv: [UInt8]
+        // withUnsafeBytes rethrows untyped: the Result keeps GzipError's type through it.
+        switch chunk.body.withUnsafeBytes({ b in Result { () throws(GzipError) in try Gzip.decompress(b) } }) {
+        case let .success(bytes): csv = bytes
+        case let .failure(error): throw ProfileError("chunk \(chunk.seq): the gzip payload is \(error.description)")
         }
         if let expected = chunk.sha256 {
             let actual = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) }

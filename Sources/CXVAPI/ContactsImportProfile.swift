@@ -7,6 +7,14 @@ public struct ContactsImportProfile: ImportProfile {
     /// OAuth client credentials ask for this scope.
     public static let scope = "contact:write contact:read"
 
+    /// The job states this contract defines; any other is waited on and named as undefined.
+    public enum Status: String, Sendable, CaseIterable {
+        case queued = "QUEUED"
+        case processing = "PROCESSING"
+        case completed = "COMPLETED"
+        case failed = "FAILED"
+    }
+
     public init() {}
 
     public var api: ImportAPI { .contactsImport }
@@ -37,20 +45,17 @@ public struct ContactsImportProfile: ImportProfile {
         guard id == job else { return .malformed("the status of another job (\(id))") }
         let errors = members["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let state: JobStatus.State
-        switch text {
-        case "COMPLETED": state = .completed
-        case "FAILED": state = .failed
-        default: state = .running  // QUEUED, PROCESSING, or one the API does not define
+        switch Status(rawValue: text) {
+        case .completed: state = .completed
+        case .failed: state = .failed
+        case .queued, .processing, nil: state = .running  // nil: a state the API does not define
         }
         return .status(JobStatus(jobID: id, state: state, statusText: text,
                                  recordsProcessed: members["recordsProcessed"]?.intValue ?? 0,
                                  errors: errors, rowErrors: errors.compactMap(Self.rowError)))
     }
 
-    /// The states this contract defines; any other is waited on and named as undefined.
-    public static let definedStates: Set<String> = ["QUEUED", "PROCESSING", "COMPLETED", "FAILED"]
-
-    public func defines(status: String) -> Bool { Self.definedStates.contains(status) }
+    public func defines(status: String) -> Bool { Status(rawValue: status) != nil }
 
     /// `row N: text` names data row N (1-based, header not counted).
     static func rowError(_ message: String) -> JobStatus.RowError? {

@@ -74,6 +74,8 @@ public enum Discovery {
     public static let defaultURL = "https://cxone.niceincontact.com"
     public static let defaultAuthURL = "https://na1.nice-incontact.com"
     public static let defaultVersion = "v30.0"
+    /// Under an endpoint, before the version: `{api_endpoint}/inContactAPI/services/{version}` is the API root.
+    public static let servicesPath = "inContactAPI/services"
 
     /// The path and query of the discovery request for a tenant.
     public static func request(tenantID: String) -> String {
@@ -89,7 +91,7 @@ public enum Discovery {
     /// The API root under an endpoint.
     public static func apiRoot(endpoint: String, version: String) -> String {
         let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-        return "\(trimmed)/inContactAPI/services/\(version)"
+        return "\(trimmed)/\(servicesPath)/\(version)"
     }
 }
 

@@ -38,6 +38,8 @@ public struct APIResponse: Sendable {
 
     /// 429 for a throttled request.
     public static let throttled = error(429, "too many requests: retry after 1 second", headers: [("Retry-After", "1")])
+    /// 429 as CXone often sends it: no Retry-After, so the client backs off on its own.
+    public static let throttledWithoutRetryAfter = error(429, "too many requests: back off and retry")
     /// 503 for an injected failure.
     public static let unavailable = error(503, "service unavailable: injected failure, retry later")
 }

@@ -23,7 +23,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// What happens to one request instead of (or after) being handled.
 public enum RequestFault: Equatable, Sendable {
     case none
-    /// 429 with Retry-After: 1.
+    /// 429: with Retry-After: 1 on the tutorial's routes, without on CXone's.
     case throttle
     /// 503.
     case unavailable

@@ -66,8 +66,6 @@ public enum ImportError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Reads an uploaded CSV the way the import API does: whole-body problems are
 /// errors (400), bad phone numbers are row errors the job reports.
 public enum ImportParser {
-    public static let requiredHeader = ["phone_number", "first_name", "last_name", "email"]
-
     /// `body` as received; `gzip` when it came with `Content-Encoding: gzip`.
     public static func parse(body: [UInt8], gzip: Bool, maxDecompressed: Int) throws(ImportError) -> ParsedImport {
         var upload = ParsedImport(body: body, gzip: gzip)
@@ -119,6 +117,7 @@ public enum ImportParser {
         } else if body.starts(with: [0x1F, 0x8B]) {
             throw .unreadable("the body looks gzip'd but came without Content-Encoding: gzip")
         }
+        let columns = ImportAPI.contactsImport.columns  // every header starts with them
         var reader = CSVReader(source: InputSource(name: "upload", bytes: csv))
         var batch = RowBatch()
         batch.reserveCapacity(forCSVBytes: csv.count)
@@ -137,8 +136,8 @@ public enum ImportParser {
             if headerCount == nil, let header = rows.first {
                 if let problem = header.problem { throw .unreadable("header row: \(describe(problem))") }
                 let names = batch.strings(of: header)
-                guard Array(names.prefix(requiredHeader.count)) == requiredHeader else {
-                    throw .unreadable("the header row must start with \(requiredHeader.joined(separator: ",")); got \(names.joined(separator: ",").prefix(200))")
+                guard Array(names.prefix(columns.count)) == columns else {
+                    throw .unreadable("the header row must start with \(columns.joined(separator: ",")); got \(names.joined(separator: ",").prefix(200))")
                 }
                 headerCount = names.count
                 rows = rows.dropFirst()
@@ -159,7 +158,7 @@ public enum ImportParser {
             }
         }
         guard headerCount != nil else {
-            throw .unreadable("the body is empty: expected a header row \(requiredHeader.joined(separator: ","))")
+            throw .unreadable("the body is empty: expected a header row \(columns.joined(separator: ","))")
         }
     }
 

@@ -1,4 +1,4 @@
-// Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser.
+// Only HTTP here; what the API does, over CXVCore, is in SandboxState and ImportParser (CXone's routes: the +CXone files).
 import CXVCore
 import HTTPTypes
 import Hummingbird
@@ -52,7 +52,9 @@ public enum SandboxServer {
             server: try serverBuilder(config),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "cxv-sandbox"),
             onServerRunning: { channel in
-                await onListening(config.host, channel.localAddress?.port ?? config.port)
+                let port = channel.localAddress?.port ?? config.port
+                await state.listening(at: "\(config.scheme)://\(config.host.contains(":") ? "[\(config.host)]" : config.host):\(port)")
+                await onListening(config.host, port)
             },
             logger: logger
         )
@@ -93,6 +95,8 @@ public enum SandboxServer {
             if let refusal = await state.authorize(request.headers[.authorization]) { return refusal.response }
             return answer(await state.jobStatus(try context.parameters.require("jobId")), Misbehaviour.statusRoute)
         }
+
+        addCXoneRoutes(to: router, config: config, state: state)
 
         router.get("/sandbox/stats") { _, _ -> Response in
             await state.stats().response
@@ -165,7 +169,8 @@ struct FaultMiddleware: RouterMiddleware {
         let response: Response
         switch fault {
         case .throttle:
-            response = APIResponse.throttled.response
+            // CXone's routes (§3b) throttle as CXone does, without Retry-After; the tutorial's say when to retry.
+            response = (SandboxServer.isCXonePath(path) ? APIResponse.throttledWithoutRetryAfter : APIResponse.throttled).response
         case .unavailable:
             response = APIResponse.unavailable.response
         case .none:
@@ -174,7 +179,7 @@ struct FaultMiddleware: RouterMiddleware {
             // Read the whole body first, so the close is a clean FIN and not a reset
             // for unread data; the request then takes effect and only its answer is lost.
             var request = request
-            if (try? await request.collectBody(upTo: config.maxBody)) != nil {
+            if (try? await request.collectBody(upTo: max(config.maxBody, config.callListMaxBody))) != nil {
                 _ = try await respond(request, context: context, next: next)
             }
             await state.record(route: route, outcome: "dropped")

@@ -1,18 +1,12 @@
+import CXVAPI
 import CXVCore
-
-/// The job states of the import API.
-public enum JobStatus: String, Sendable, CaseIterable {
-    case queued = "QUEUED"
-    case processing = "PROCESSING"
-    case completed = "COMPLETED"
-    case failed = "FAILED"
-}
 
 /// Everything the sandbox remembers: tokens, jobs, contacts and counts. An actor,
 /// so concurrent requests see one consistent history.
 public actor SandboxState {
     public nonisolated let config: SandboxConfig
-    private var faults: FaultInjector
+    /// Internal, not private: the call-list routes (SandboxState+CXone) draw job fates from it too.
+    var faults: FaultInjector
     private var tokens: [String: ContinuousClock.Instant] = [:]  // token → expiry
     private var tokensIssued = 0
     /// Every token issued, for GET /sandbox/tokens: tests look for them where they must not be.
@@ -30,6 +24,10 @@ public actor SandboxState {
     /// an eighth of the server's time. `contactsStored` when counted, and the count.
     private var distinctPhones = (stored: 0, count: 0)
     private var requests: [String: [String: Int]] = [:]
+    /// CXone's calling lists (SandboxState+CXone serves them).
+    var callLists: CallListState
+    /// Where clients reach this sandbox, `scheme://host:port`, once it listens: discovery points here.
+    var endpoint = ""
 
     public static let transientFailure = "transient failure, retry the upload"
     static let idempotencyWindow: Duration = .seconds(24 * 3600)
@@ -52,6 +50,7 @@ public actor SandboxState {
     public init(config: SandboxConfig) {
         self.config = config
         faults = FaultInjector(config.faults)
+        callLists = CallListState(config: config)
     }
 
     // MARK: - Faults and counts
@@ -84,19 +83,28 @@ public actor SandboxState {
             return .error(400, "invalid_scope", description: "the scope must include contact:write")
         }
         let token = SandboxState.randomHex(bytes: 32)
-        tokens[token] = now + config.tokenTTL
-        tokensIssued += 1
-        issuedTokens.append(token)
-        let ttl = config.tokenTTL.components
-        let seconds = Int(ttl.seconds) + (ttl.attoseconds > 0 ? 1 : 0)
+        issue(token, at: now)
         return .json(200) { w in
             w.key("access_token")
             w.string(token)
             w.key("token_type")
             w.string("Bearer")
             w.key("expires_in")
-            w.int(seconds)
+            w.int(tokenSeconds)
         }
+    }
+
+    /// Makes `token` live for --token-ttl and lists it in /sandbox/tokens, whichever sign-in issued it.
+    func issue(_ token: String, at now: ContinuousClock.Instant) {
+        tokens[token] = now + config.tokenTTL
+        tokensIssued += 1
+        issuedTokens.append(token)
+    }
+
+    /// A token's lifetime in whole seconds, rounded up, for `expires_in`.
+    nonisolated var tokenSeconds: Int {
+        let ttl = config.tokenTTL.components
+        return Int(ttl.seconds) + (ttl.attoseconds > 0 ? 1 : 0)
     }
 
     /// Nil when `authorization` carries a live token this sandbox issued; else the 401.
@@ -177,7 +185,7 @@ public actor SandboxState {
         }
     }
 
-    private func status(of id: String, now: ContinuousClock.Instant) -> JobStatus? {
+    private func status(of id: String, now: ContinuousClock.Instant) -> ContactsImportProfile.Status? {
         guard let job = jobs[id] else { return nil }
         if job.terminal {
             if case .complete = job.plan { return .completed }
@@ -208,7 +216,7 @@ public actor SandboxState {
         }
     }
 
-    private static func created(_ id: String, _ status: JobStatus) -> APIResponse {
+    private static func created(_ id: String, _ status: ContactsImportProfile.Status) -> APIResponse {
         .json(201) { w in
             w.key("jobId")
             w.string(id)
@@ -223,7 +231,7 @@ public actor SandboxState {
     public func stats() -> APIResponse {
         let now = ContinuousClock.now
         settle(now)
-        var byStatus: [JobStatus: Int] = [:]
+        var byStatus: [ContactsImportProfile.Status: Int] = [:]
         for id in jobs.keys {
             if let status = status(of: id, now: now) { byStatus[status, default: 0] += 1 }
         }
@@ -246,7 +254,7 @@ public actor SandboxState {
             w.endObject()
             w.key("jobs")
             w.beginObject()
-            for status in JobStatus.allCases {
+            for status in ContactsImportProfile.Status.allCases {
                 w.key(status.rawValue)
                 w.int(byStatus[status] ?? 0)
             }
@@ -255,6 +263,7 @@ public actor SandboxState {
             w.int(contactsStored)
             w.key("distinctPhoneNumbers")
             w.int(distinctPhoneNumbers())
+            callLists.writeStats(&w, now: now)
         }
     }
 
@@ -277,11 +286,11 @@ public actor SandboxState {
         return APIResponse(status: 200, body: w.bytes)
     }
 
-    /// GET /sandbox/contacts: NDJSON, in the order stored.
+    /// GET /sandbox/contacts: NDJSON, in the order stored, then each calling list's valid records.
     public func contactsNDJSON() -> APIResponse {
         let now = ContinuousClock.now
         settle(now)
-        var w = JSONWriter(capacity: contactsStored * 96 + 16)
+        var w = JSONWriter(capacity: (contactsStored + callLists.validRecords) * 96 + 16)
         for (job, upload) in stored {
             for contact in upload.rows() {
                 w.beginObject()
@@ -299,6 +308,7 @@ public actor SandboxState {
                 w.endRecord()
             }
         }
+        callLists.writeContacts(&w, now: now)
         return APIResponse(status: 200, contentType: "application/x-ndjson", body: w.bytes)
     }
 
