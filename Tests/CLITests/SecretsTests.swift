@@ -65,6 +65,49 @@ final class SecretsTests: XCTestCase {
         XCTAssertEqual(try Pipeline.sh("stat -c %a cache/cxv cache/cxv/\(cache[0])", in: dir).lines, ["700", "600"])
     }
 
+    /// The same under call-lists: the access key's secret, and the JWTs it buys, are nowhere cxv writes.
+    func testNeitherTheAccessKeySecretNorAnyTokenAppearsUnderCallLists() throws {
+        let sandbox = try SandboxProcess(["--job-time", "1", "--token-ttl", "2s", "--drop-rate", "0.1", "--fail-rate", "0.1",
+                                          "--latency", "50ms", "--seed", "11", "--access-key-id", "AK1", "--access-key-secret", secret])
+        try Data((secret + "\n").utf8).write(to: dir.appendingPathComponent("secret"))
+        try Pipeline.sh("chmod 600 secret; mkdir out", in: dir)
+        let log = "--log-level debug"
+        let api = "--access-key-secret-file secret \(log)"
+        let r = try Pipeline.sh("""
+            export CXONE_API=call-lists CXONE_ACCESS_KEY_ID=AK1 CXONE_LIST_ID=demo-list CXONE_AUTH_URL=\(sandbox.url) \
+              CXONE_DISCOVERY_URL=\(sandbox.url) XDG_CACHE_HOME="$PWD/cache"
+            cxv-validate \(log) --region US --dedupe '\(Pipeline.sample)' 2> out/validate.err \
+            | cxv-chunk \(log) --external-id phone --size 300 2> out/chunk.err | cxv-gzip \(log) 2> out/gzip.err | tee out/chunks.ndjson \
+            | cxv-upload \(api) --journal out/journal.ndjson --concurrency 1 2> out/upload.err \
+            | cxv-poll \(api) --interval 0.5 2> out/poll.err > out/stream.ndjson
+            cxv-report \(log) --rejects out/rejects.csv < out/stream.ndjson > out/report.txt 2> out/report.err
+            cxv-upload \(api) --dry-run < out/chunks.ndjson > out/dry.ndjson 2> out/dry.err
+            CXONE_ACCESS_KEY_SECRET='\(secret)' cxv-upload --journal out/journal.ndjson \(log) \
+              --log-format json < out/chunks.ndjson > out/env.ndjson 2> out/env.err
+            cxv-upload --access-key-id nobody --access-key-secret-file secret \(log) < out/chunks.ndjson \
+              > out/refused.ndjson 2> out/refused.err; echo "refused $?"
+            """, in: dir)
+        XCTAssertTrue(r.text.contains("refused 77"), r.text + r.stderr)
+        let upload = try String(contentsOf: dir.appendingPathComponent("out/upload.err"), encoding: .utf8)
+        XCTAssertTrue(upload.contains("lists/call-lists/demo-list/upload → 202"), "debug logs each request: \(upload)")
+        XCTAssertTrue(upload.contains("discovered the API endpoint"), upload)
+        let tokens = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: try Pipeline.sh("curl -s \(sandbox.url)/sandbox/tokens").stdout) as? [String])
+        XCTAssertGreaterThan(tokens.count, 1, "short-lived tokens were refreshed during the run")
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path) {
+            let text = try String(decoding: Data(contentsOf: dir.appendingPathComponent("out/\(name)")), as: UTF8.self)
+            XCTAssertFalse(text.contains("Kn0wn-s3cret"), "part of the secret is in \(name)")
+            for token in tokens { XCTAssertFalse(text.contains(token), "a token is in \(name)") }
+        }
+        // The token and the discovered endpoint live in the cache, private, and the secret nowhere there.
+        let cache = try Pipeline.sh("ls cache/cxv", in: dir).lines
+        XCTAssertEqual(cache.count, 2, "a token file and an endpoint file: \(cache)")
+        for file in cache {
+            XCTAssertFalse(try String(contentsOf: dir.appendingPathComponent("cache/cxv/\(file)"), encoding: .utf8).contains("Kn0wn-s3cret"))
+            XCTAssertEqual(try Pipeline.sh("stat -c %a cache/cxv/\(file)", in: dir).lines, ["600"])
+        }
+    }
+
     func testTheSecretCannotBeGivenOnTheCommandLineAndAnOpenSecretFileIsWarnedAbout() throws {
         let sandbox = try SandboxProcess(["--job-time", "0"])
         let flag = try Pipeline.sh("cxv-upload --base-url \(sandbox.url) --client-secret x < /dev/null")
