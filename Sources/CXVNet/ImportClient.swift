@@ -77,6 +77,7 @@ public final class ImportClient: Sendable {
                 return .gaveUp(error.description, attempts: attempt)
             }
             var retryAfter: Duration?
+            var throttled = false
             let failure: String
             await limit.acquire()
             do {
@@ -102,7 +103,8 @@ public final class ImportClient: Sendable {
                     await limit.succeeded()
                     return .answered(answer, attempts: attempt)
                 }
-                if answer.status == 429 { await limit.throttled() }
+                throttled = answer.status == 429
+                if throttled { await limit.throttled() }
                 retryAfter = RetryAfter.parse(answer.header("Retry-After"))
                 failure = "\(method) \(path): \(answer.status) \(flawed ?? answer.bodyText)"
             } catch let error as TransportError {
@@ -117,7 +119,7 @@ public final class ImportClient: Sendable {
             }
             try Task.checkCancellation()
             guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,
-                                         retryAfter: retryAfter) else {
+                                         retryAfter: retryAfter, throttled: throttled) else {
                 return .gaveUp("\(failure) (after \(attempt) attempts)", attempts: attempt)
             }
             await counters.retried()

@@ -7,6 +7,9 @@ public struct RetryPolicy: Sendable {
     public var maxDelay: Duration
     /// No retry starts once this much time has passed since the first attempt.
     public var maxTotal: Duration
+    /// A 429 without `Retry-After` (CXone's usual) backs off from this base instead, at least half of
+    /// each step: the server is busy, and `baseDelay`'s quick retries would spend the attempts in a second.
+    public var throttleBase: Duration = .seconds(1)
 
     public init(maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(30),
                 maxTotal: Duration = .seconds(300)) {
@@ -23,24 +26,26 @@ public struct RetryPolicy: Sendable {
 
     /// The wait before the next attempt, drawn from the system's generator. Synchronous, so
     /// the generator lives on a real stack: an `inout` into an async frame crashed ThreadSanitizer.
-    public func delay(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?) -> Duration? {
+    public func delay(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?, throttled: Bool = false) -> Duration? {
         var random = SystemRandomNumberGenerator()
-        return delay(afterAttempt: attempt, elapsed: elapsed, retryAfter: retryAfter, using: &random)
+        return delay(afterAttempt: attempt, elapsed: elapsed, retryAfter: retryAfter, throttled: throttled, using: &random)
     }
 
     /// The wait before attempt `attempt + 1` (attempts count from 1), or nil to give up.
     /// `retryAfter` is the server's word and wins (capped by `maxDelay`); otherwise a
-    /// uniform draw from [0, min(maxDelay, base·2^(attempt-1))] — "full jitter".
+    /// uniform draw from [0, min(maxDelay, base·2^(attempt-1))] — "full jitter" — or, for a
+    /// `throttled` answer (429) that named no wait, from the upper half of that range over `throttleBase`.
     public func delay<R: RandomNumberGenerator>(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?,
-                                                using random: inout R) -> Duration? {
+                                                throttled: Bool = false, using random: inout R) -> Duration? {
         guard attempt < maxAttempts, elapsed < maxTotal else { return nil }
         let wait: Duration
         if let retryAfter {
             wait = min(retryAfter, maxDelay)
         } else {
-            let ceiling = min(maxDelay, baseDelay * (1 << min(attempt - 1, 30)))
+            let ceiling = min(maxDelay, (throttled ? max(baseDelay, throttleBase) : baseDelay) * (1 << min(attempt - 1, 30)))
             let ms = ceiling.milliseconds
-            wait = .milliseconds(ms > 0 ? Int64.random(in: 0...ms, using: &random) : 0)
+            let floor = throttled ? ms / 2 : 0
+            wait = .milliseconds(ms > floor ? Int64.random(in: floor...ms, using: &random) : floor)
         }
         return elapsed + wait <= maxTotal ? wait : nil
     }
@@ -70,17 +75,20 @@ extension RetryPolicy {
         while true {
             attempt += 1
             var retryAfter: Duration?
+            var throttled = false
             let reason: String
             do {
                 let answer = try await send()
                 if let result = try accept(answer) { return result }
                 retryAfter = RetryAfter.parse(answer.header("Retry-After"))
+                throttled = answer.status == 429
                 reason = "status \(answer.status)"
             } catch let error as TransportError {
                 guard error.retryable else { throw TokenError.untrusted(error.description) }
                 reason = error.description
             }
-            guard let wait = delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started, retryAfter: retryAfter) else {
+            guard let wait = delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started, retryAfter: retryAfter,
+                                   throttled: throttled) else {
                 throw RetriesExhausted(attempts: attempt, reason: reason)
             }
             try await Transport.sleep(for: wait)

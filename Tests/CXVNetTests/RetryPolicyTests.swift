@@ -48,6 +48,23 @@ final class RetryPolicyTests: XCTestCase {
         XCTAssertEqual(policy.delay(afterAttempt: 1, elapsed: .zero, retryAfter: .seconds(60), using: &random), .seconds(1))
     }
 
+    /// CXone throttles without Retry-After: full jitter from 200 ms would spend six attempts in about a second.
+    func testA429WithoutRetryAfterBacksOffFromASecondAndAtLeastHalfOfEachStep() {
+        var random = SeededRandom(state: 5)
+        let wide = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(200), maxDelay: .seconds(30), maxTotal: .seconds(300))
+        for attempt in 1...5 {
+            let step = Int64(1000) << (attempt - 1)
+            for _ in 0..<50 {
+                let wait = wide.delay(afterAttempt: attempt, elapsed: .zero, retryAfter: nil, throttled: true, using: &random)!.milliseconds
+                XCTAssertTrue((step / 2...step).contains(wait), "attempt \(attempt): \(wait) ms")
+            }
+        }
+        XCTAssertEqual(wide.delay(afterAttempt: 1, elapsed: .zero, retryAfter: .milliseconds(300), throttled: true, using: &random),
+                       .milliseconds(300), "a Retry-After still wins")
+        let unthrottled = (0..<50).map { _ in wide.delay(afterAttempt: 1, elapsed: .zero, retryAfter: nil, using: &random)!.milliseconds }
+        XCTAssertLessThanOrEqual(unthrottled.max()!, 200, "a 503 keeps the quick full jitter")
+    }
+
     func testBoundedAttemptsAndTotalTime() {
         var random = SeededRandom(state: 3)
         XCTAssertNil(policy.delay(afterAttempt: 5, elapsed: .zero, retryAfter: nil, using: &random), "5 attempts is the most")
