@@ -63,10 +63,12 @@ public final class ChunkBuilder {
     private let header: [UInt8]
     /// The CSV's column names: the API's, then `columns`.
     private let names: [String]
-    /// For each column, its value's index in `values`.
-    private let order: [Int]
-    /// The extra columns (those that are no contact field), at `values[fieldCount...]`.
+    /// Where each contact field's value goes in `values`: its column, or a slot past the
+    /// columns (read, never written) when the CSV has none for it.
+    private let phoneSlot, firstSlot, lastSlot, emailSlot, externalIDSlot: Int
+    /// The columns taken from `extra` (those that are no contact field), and their slots.
     private let extras: [String]
+    private let extraSlots: [Int]
     /// Whether the `external_id` member is read: it is a column, and not taken from the phone.
     private let readsExternalID: Bool
     /// The API's, kept here so the hot path does not compute them per row.
@@ -84,7 +86,7 @@ public final class ChunkBuilder {
         case inRecord(UnsafeRawBufferPointer)
         case unescaped(Range<Int>)
     }
-    /// By `ContactField.rawValue` (0 phone_number … 4 external_id), then the extras.
+    /// By column, then the fields that are no column.
     private var values: [Value]
     private var unescaped = WriteBuffer(capacity: 256)
     private var scratch: [UInt8] = []
@@ -100,8 +102,6 @@ public final class ChunkBuilder {
     private var fileIndex: [String: Int32] = [:]
     public private(set) var tally = ChunkTally()
 
-    private static let fieldCount = ContactField.allCases.count
-
     public init(api: ImportAPI = .contactsImport, limits: ChunkLimits, columns: [String] = [],
                 externalID: ExternalIDSource = .field) {
         self.api = api
@@ -110,21 +110,29 @@ public final class ChunkBuilder {
         warnings = clamped.warnings
         self.columns = columns
         self.externalID = externalID
-        names = api.columns + columns
-        var extras: [String] = []
-        order = names.map { name in
-            if let field = ContactField(name: name) { return field.rawValue }
-            extras.append(name)
-            return ChunkBuilder.fieldCount + extras.count - 1
+        let names = api.columns + columns
+        self.names = names
+        var slots = names.count
+        func slot(_ field: ContactField) -> Int {
+            if let column = names.firstIndex(of: field.name) { return column }
+            defer { slots += 1 }
+            return slots
         }
-        self.extras = extras
-        readsExternalID = externalID == .field && order.contains(ContactField.externalID.rawValue)
+        phoneSlot = slot(.phoneNumber)
+        firstSlot = slot(.firstName)
+        lastSlot = slot(.lastName)
+        emailSlot = slot(.email)
+        externalIDSlot = slot(.externalID)
+        let extras = names.indices.filter { ContactField(name: names[$0]) == nil }
+        self.extras = extras.map { names[$0] }
+        extraSlots = extras
+        readsExternalID = externalID == .field && externalIDSlot < names.count
         requiresExternalID = api.requiresExternalID
         recordCharacters = api.limits.recordCharacters
         var header = WriteBuffer()
         writer.appendRow(names, to: &header)
         self.header = header.array
-        values = Array(repeating: .none, count: ChunkBuilder.fieldCount + extras.count)
+        values = Array(repeating: .none, count: slots)
     }
 
     /// Adds one contact record; returns what to write now (a finished chunk, a reject, or nothing).
@@ -146,18 +154,18 @@ public final class ChunkBuilder {
             }
             while let key = try scanner.nextKey(&members) {
                 if key.is("phone_number") {
-                    try once(0, "phone_number")
+                    try once(phoneSlot, "phone_number")
                     hasPhone = true
-                    values[0] = try readString(&scanner)
+                    values[phoneSlot] = try readString(&scanner)
                 } else if key.is("first_name") {
-                    try once(1, "first_name")
-                    values[1] = try readString(&scanner)
+                    try once(firstSlot, "first_name")
+                    values[firstSlot] = try readString(&scanner)
                 } else if key.is("last_name") {
-                    try once(2, "last_name")
-                    values[2] = try readString(&scanner)
+                    try once(lastSlot, "last_name")
+                    values[lastSlot] = try readString(&scanner)
                 } else if key.is("email") {
-                    try once(3, "email")
-                    values[3] = try readString(&scanner)
+                    try once(emailSlot, "email")
+                    values[emailSlot] = try readString(&scanner)
                 } else if key.is("kind") {
                     kinds += 1
                     if kinds > 1 { throw scanner.fail("duplicate key \"kind\"") }
@@ -170,14 +178,14 @@ public final class ChunkBuilder {
                     var extraMembers = try scanner.beginMembers()
                     while let name = try scanner.nextKey(&extraMembers) {
                         if let index = extras.firstIndex(of: name.string) {
-                            values[ChunkBuilder.fieldCount + index] = try readString(&scanner)
+                            values[extraSlots[index]] = try readString(&scanner)
                         } else {
                             try scanner.skipValue(depth: 2)
                         }
                     }
                 } else if readsExternalID, key.is("external_id") {
-                    try once(4, "external_id")
-                    values[4] = try readString(&scanner)
+                    try once(externalIDSlot, "external_id")
+                    values[externalIDSlot] = try readString(&scanner)
                 } else {
                     try scanner.skipValue(depth: 1)
                 }
@@ -189,8 +197,8 @@ public final class ChunkBuilder {
         guard hasPhone else {
             throw CXVError.data(source: source == "-" ? "stdin" : source, line: record.line, message: "contact has no phone_number")
         }
-        if externalID == .phone { values[4] = values[0] }
-        if requiresExternalID, isEmpty(values[4]) {
+        if externalID == .phone { values[externalIDSlot] = values[phoneSlot] }
+        if requiresExternalID, isEmpty(values[externalIDSlot]) {
             return reject(line: line, file: file, field: "external_id", code: "no_external_id", message: """
                 contact has no external_id, the key of a calling list: map a column with \
                 cxv-validate --map external_id=COLUMN, or pass cxv-chunk --external-id phone to use its phone number
@@ -198,9 +206,9 @@ public final class ChunkBuilder {
         }
         row.removeAll()
         unescaped.withUnsafeBytes { owned in
-            for (i, index) in order.enumerated() {
+            for i in names.indices {
                 if i > 0 { row.append(writer.delimiter) }
-                writer.appendField(ChunkBuilder.bytes(of: values[index], owned), to: &row)
+                writer.appendField(ChunkBuilder.bytes(of: values[i], owned), to: &row)
             }
         }
         row.append(0x0A)
@@ -242,7 +250,7 @@ public final class ChunkBuilder {
 
     /// The current contact's external id.
     private var externalIDText: String {
-        unescaped.withUnsafeBytes { String(decoding: ChunkBuilder.bytes(of: values[4], $0), as: UTF8.self) }
+        unescaped.withUnsafeBytes { String(decoding: ChunkBuilder.bytes(of: values[externalIDSlot], $0), as: UTF8.self) }
     }
 
     /// Records the current contact's external id as seen at `line`; if an earlier contact
@@ -332,9 +340,9 @@ public final class ChunkBuilder {
         w.key("record")
         w.beginObject()
         unescaped.withUnsafeBytes { owned in
-            for (name, index) in zip(names, order) {
+            for (i, name) in names.enumerated() {
                 w.key(name)
-                w.string(utf8: ChunkBuilder.bytes(of: values[index], owned))
+                w.string(utf8: ChunkBuilder.bytes(of: values[i], owned))
             }
         }
         w.endObject()
