@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the six stages on the bundled messy sample, against cxv-sandbox on a
-# free loopback port with mild faults, then the report. Exits with the report's status.
+# free loopback port with mild faults, then the report; then the same contacts into a
+# CXone calling list (access key, discovery) on the same sandbox. Exits with the first
+# report's status.
 # Usage: scripts/demo.sh BIN_DIR
 set -uo pipefail
 bin=${1:?usage: demo.sh BIN_DIR}
@@ -43,4 +45,23 @@ head -4 "$work/rejects.csv"
 echo
 echo "What the server holds: $(curl -s "$url/sandbox/stats" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["contactsStored"], "contacts stored,", s["distinctPhoneNumbers"], "distinct numbers,", s["tokensIssued"], "token(s) issued")')"
 echo "report exit status: $status (1: finished, some contacts rejected — the sample is messy on purpose)"
+
+echo
+echo "The same contacts into a CXone calling list: access-key sign-in, the API found through discovery."
+echo "\$ export CXONE_API=call-lists CXONE_ACCESS_KEY_ID=… CXONE_ACCESS_KEY_SECRET=… CXONE_LIST_ID=demo-list"
+echo "\$ cxv-validate --region US --dedupe samples/messy-contacts.csv | cxv-chunk --external-id phone | cxv-gzip \\"
+echo "    | cxv-upload --journal lists.journal | cxv-poll | cxv-report"
+echo
+(
+  unset CXONE_CLIENT_ID CXONE_CLIENT_SECRET
+  export CXONE_API=call-lists CXONE_ACCESS_KEY_ID=cxv-demo-key CXONE_ACCESS_KEY_SECRET=cxv-demo-key-secret \
+    CXONE_LIST_ID=demo-list CXONE_AUTH_URL="$url" CXONE_DISCOVERY_URL="$url"
+  "$bin/cxv-validate" --region US --dedupe "$sample" 2> /dev/null \
+    | "$bin/cxv-chunk" --external-id phone \
+    | "$bin/cxv-gzip" \
+    | "$bin/cxv-upload" --journal "$work/lists.journal" \
+    | "$bin/cxv-poll" --interval 0.25 \
+    | "$bin/cxv-report" | sed -n '/=== ACCOUNTING ===/,$p'
+)
+echo "What the list holds: $(curl -s "$url/sandbox/stats" | python3 -c 'import json,sys; l=json.load(sys.stdin)["lists"]["demo-list"]; print(l["totalRecords"], "records,", l["validRecords"], "valid,", l["invalidRecords"], "invalid")')"
 exit "$status"
