@@ -36,6 +36,7 @@ public struct CallListProfile: ImportProfile {
     public var api: ImportAPI { .callLists }
     public var sendsIdempotencyKey: Bool { false }
     public var retriesFailedJobs: Bool { false }
+    public var uploadReplacesTheList: Bool { settings.forceOverwrite }
 
     private var list: String { FormEncoding.encode(settings.listID) }
 

@@ -20,6 +20,7 @@ public struct ContactsImportProfile: ImportProfile {
     public var api: ImportAPI { .contactsImport }
     public var sendsIdempotencyKey: Bool { true }
     public var retriesFailedJobs: Bool { true }
+    public var uploadReplacesTheList: Bool { false }
 
     public func upload(_ chunk: ChunkPayload, idempotencyKey: String) -> APIRequest {
         var headers = [("Content-Type", "text/csv"), ("Idempotency-Key", idempotencyKey)]

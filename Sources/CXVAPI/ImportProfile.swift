@@ -10,6 +10,8 @@ public protocol ImportProfile: Sendable {
     var sendsIdempotencyKey: Bool { get }
     /// A failed job (not a cancelled one) may be sent again.
     var retriesFailedJobs: Bool { get }
+    /// Each upload replaces what the ones before it loaded (a call list's forceOverwrite), so a run may send only one.
+    var uploadReplacesTheList: Bool { get }
 
     func upload(_ chunk: ChunkPayload, idempotencyKey: String) throws(ProfileError) -> APIRequest
     /// The job id in a 2xx answer to an upload; nil when it has none (a contract break).

@@ -137,7 +137,7 @@ public final class UploadRun {
         if let known = self.profile {
             profile = known
             // Each chunk is an upload of its own: an overwrite by each would leave only the last chunk's records.
-            if callList?.forceOverwrite == true, api == .callLists {
+            if profile.uploadReplacesTheList {
                 throw CXVError.config("chunk \(chunk.seq): --force-overwrite replaces the whole list with each upload, and this run has more than one chunk; "
                                       + "re-chunk into one (cxv-chunk --size, --max-bytes) or drop --force-overwrite")
             }

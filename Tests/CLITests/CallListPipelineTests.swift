@@ -139,6 +139,10 @@ final class CallListPipelineTests: XCTestCase {
         XCTAssertTrue(refused.contains("access key"), refused)
         XCTAssertFalse(refused.contains(keySecret))
         XCTAssertEqual(try list()["totalRecords"], 0, "nothing was sent")
+        // forceOverwrite replaces the list with each upload: a second chunk would wipe the first.
+        let overwrite = try Pipeline.sh(env + "cxv-upload --force-overwrite < chunks.ndjson > /dev/null 2> overwrite.err; echo $?; cat overwrite.err", in: dir)
+        XCTAssertEqual(overwrite.lines.first, "78", overwrite.text)
+        XCTAssertTrue(overwrite.text.contains("--force-overwrite") && overwrite.text.contains("more than one chunk"), overwrite.text)
     }
 
     func testTenantCapacityFailsTheChunksPastItAndTheRestGoesOn() throws {

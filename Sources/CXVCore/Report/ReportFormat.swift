@@ -39,7 +39,7 @@ extension Report {
         if rows.submitted > 0 { lines.append(Report.pad("submitted, not polled", rows.submitted)) }
         lines.append(Report.pad("not submitted", notSubmitted))
         lines.append(Report.pad("unaccounted", unaccounted))
-        if apis.contains(ImportAPI.callLists.rawValue) {
+        if apis.contains(where: { ImportAPI(rawValue: $0)?.namesRefusedRows == false }) {
             lines.append("  call-lists: imported counts the records of completed jobs. CXone names no rows, so an")
             lines.append("  invalid record cannot be traced to a line; the list's own verdict on this run:")
             if let list = listVerdict {

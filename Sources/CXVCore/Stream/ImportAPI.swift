@@ -33,6 +33,9 @@ public enum ImportAPI: String, Sendable, CaseIterable {
     /// Every record needs an external id: the list's key.
     public var requiresExternalID: Bool { self == .callLists }
 
+    /// The server names the rows it refuses; a calling list only counts them.
+    public var namesRefusedRows: Bool { self == .contactsImport }
+
     /// What the server takes at most.
     public var limits: APILimits {
         switch self {
