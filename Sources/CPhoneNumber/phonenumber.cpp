@@ -12,6 +12,7 @@ using i18n::phonenumbers::PhoneNumberUtil;
 
 extern "C" cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const char *region,
                                           char *out, size_t out_cap, int *is_valid) {
+    // is_valid NULL: the caller does not ask (no --strict), so IsValidNumber's pattern matching is skipped.
     // GetInstance is a thread-safe singleton; Parse and IsValidNumber are const.
     const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
     PhoneNumber number;
@@ -39,7 +40,9 @@ extern "C" cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const c
         return CXV_PN_TOO_LONG;
     }
     std::memcpy(out, e164.c_str(), e164.size() + 1);
-    *is_valid = util->IsValidNumber(number) ? 1 : 0;
+    if (is_valid) {
+        *is_valid = util->IsValidNumber(number) ? 1 : 0;
+    }
     return CXV_PN_OK;
 }
 

@@ -20,7 +20,8 @@ typedef enum {
 /// Parses `len` bytes of UTF-8 at `input` as a phone number, national formats read
 /// in `region` (ISO 3166 alpha-2, or NULL for none), and writes its E.164 form,
 /// NUL-terminated, into `out` (at least 20 bytes). `*is_valid` is set to whether
-/// the number is valid for its country. Thread-safe.
+/// the number is valid for its country; pass NULL to skip that check (it costs a
+/// pattern match a number). Thread-safe.
 cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const char *region,
                                char *out, size_t out_cap, int *is_valid);
 

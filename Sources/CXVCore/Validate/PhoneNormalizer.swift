@@ -72,12 +72,16 @@ public struct PhoneNormalizer: Sendable {
         var valid: Int32 = 0
         let status = e164.withUnsafeMutableBufferPointer { buffer in
             raw.withMemoryRebound(to: CChar.self) { input in
-                if let region {
-                    return region.withCString {
-                        cxv_pn_normalize(input.baseAddress, input.count, $0, buffer.baseAddress, buffer.count, &valid)
+                withUnsafeMutablePointer(to: &valid) { validity in
+                    // Validity is asked only under --strict: without it, libphonenumber's check is skipped.
+                    let asked = strict ? validity : nil
+                    if let region {
+                        return region.withCString {
+                            cxv_pn_normalize(input.baseAddress, input.count, $0, buffer.baseAddress, buffer.count, asked)
+                        }
                     }
+                    return cxv_pn_normalize(input.baseAddress, input.count, nil, buffer.baseAddress, buffer.count, asked)
                 }
-                return cxv_pn_normalize(input.baseAddress, input.count, nil, buffer.baseAddress, buffer.count, &valid)
             }
         }
         switch status {
