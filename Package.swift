@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Whole-buffer deflate, about twice zlib's speed at the same level: a chunk is one buffer.
+        .systemLibrary(
+            name: "CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         .systemLibrary(name: "CMalloc"),
         .target(
             name: "CPhoneNumber",
@@ -37,6 +43,7 @@ let package = Package(
             name: "CXVCore",
             dependencies: [
                 "CZlib",
+                "CDeflate",
                 "CPhoneNumber",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -19,11 +19,12 @@ public struct GzipTally: Equatable, Sendable {
 /// or back with `decompress`. Every other member is copied as it was, in place;
 /// a chunk in any other state is returned unchanged.
 public struct ChunkCompressor: Sendable {
-    public let level: Int32
+    public var level: Int32 { compressors.level }
     public let decompress: Bool
+    private let compressors: DeflateCompressors
 
     public init(level: Int32 = 6, decompress: Bool = false) {
-        self.level = level
+        compressors = DeflateCompressors(level: level)
         self.decompress = decompress
     }
 
@@ -129,7 +130,7 @@ public struct ChunkCompressor: Sendable {
     }
 
     private func pack(_ csv: UnsafeRawBufferPointer) throws(GzipError) -> Packed {
-        Packed(gzip: try Gzip.compress(csv, level: level), sha256: ChunkCompressor.sha256Hex(csv), csvCount: csv.count)
+        Packed(gzip: try compressors.gzip(csv), sha256: ChunkCompressor.sha256Hex(csv), csvCount: csv.count)
     }
 
     public static func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
