@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(name: "cxv-upload", dependencies: ["CXVNetCLI"]),
         .executableTarget(name: "cxv-poll", dependencies: ["CXVNetCLI"]),
         .executableTarget(name: "cxv-sandbox", dependencies: ["CXVCLI", "CXVSandbox"]),
-        .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore"]),
+        .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore", "CPhoneNumber"]),
         .testTarget(name: "CXVNetTests", dependencies: ["CXVNet", "CXVAPI"]),
         .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore", "CXVNet", "CXVAPI"]),
         .testTarget(name: "CLITests", dependencies: ["CXVCore"]),

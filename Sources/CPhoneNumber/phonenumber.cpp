@@ -51,3 +51,22 @@ extern "C" int cxv_pn_region_supported(const char *region) {
     PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
     return regions.count(region) ? 1 : 0;
 }
+
+extern "C" int cxv_pn_example(const char *region, int type, char *number, size_t number_cap, int *country_code,
+                              char *national_prefix, size_t prefix_cap) {
+    const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+    PhoneNumber example;
+    if (!util->GetExampleNumberForType(region, static_cast<PhoneNumberUtil::PhoneNumberType>(type), &example)) {
+        return 0;
+    }
+    std::string nsn, prefix;
+    util->GetNationalSignificantNumber(example, &nsn);
+    util->GetNddPrefixForRegion(region, true, &prefix);
+    if (nsn.size() + 1 > number_cap || prefix.size() + 1 > prefix_cap) {
+        return 0;
+    }
+    std::memcpy(number, nsn.c_str(), nsn.size() + 1);
+    std::memcpy(national_prefix, prefix.c_str(), prefix.size() + 1);
+    *country_code = example.country_code();
+    return 1;
+}

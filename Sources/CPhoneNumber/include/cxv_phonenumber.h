@@ -28,6 +28,13 @@ cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const char *region
 /// 1 when libphonenumber knows `region` (e.g. "US"), 0 otherwise.
 int cxv_pn_region_supported(const char *region);
 
+/// libphonenumber's example number of `type` (its PhoneNumberType: 0 fixed line, 1 mobile,
+/// 2 either, 3 toll free, …) for `region`: the national significant number, the country
+/// calling code and the region's national prefix (may be empty). 0 when it has none.
+/// The differential test builds its corpus from these.
+int cxv_pn_example(const char *region, int type, char *number, size_t number_cap, int *country_code,
+                   char *national_prefix, size_t prefix_cap);
+
 #ifdef __cplusplus
 }
 #endif
