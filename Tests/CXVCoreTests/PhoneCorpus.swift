@@ -25,11 +25,11 @@ struct PhoneCorpus {
         var nationalPrefix: String
     }
 
-    private var random: SplitMix
+    private var random: SplitMix64
     private let examples: [Example]
 
     init(seed: UInt64) {
-        random = SplitMix(state: seed)
+        random = SplitMix64(seed: seed)
         var examples: [Example] = []
         for (region, _) in PhoneCorpus.regions {
             for type: Int32 in [0, 1, 3] {  // fixed line, mobile, toll free
@@ -110,16 +110,7 @@ struct PhoneCorpus {
     }
 }
 
-/// SplitMix64, for a corpus that is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
+    /// A draw in 0..<n.
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
