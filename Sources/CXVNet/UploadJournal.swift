@@ -4,7 +4,7 @@ import Foundation
 
 /// `--journal FILE`: one line per job the server created, appended and flushed to
 /// disk before the chunk is written on, so a re-run with the same journal re-emits
-/// those jobs and uploads nothing twice. A torn last line (a crash mid-write) is ignored.
+/// those jobs and uploads nothing twice. A torn last line (a crash mid-write) is cut off on opening.
 public actor UploadJournal {
     public struct Entry: Codable, Sendable {
         public var key: String
@@ -38,8 +38,28 @@ public actor UploadJournal {
                 }
             }
         }
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CXVError.io(path: path, reason: String(cString: strerror(errno))) }
+        // A torn last line (a crash mid-write) is cut off: appended to, it would hide the next entry.
+        guard UploadJournal.cutTornTail(fd) else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw CXVError.io(path: path, reason: reason)
+        }
+    }
+
+    /// Truncates the file after its last newline (to nothing if it has none); false on an I/O error.
+    private static func cutTornTail(_ fd: Int32) -> Bool {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        var end = Int(info.st_size)
+        var byte: UInt8 = 0
+        while end > 0 {
+            guard pread(fd, &byte, 1, off_t(end - 1)) == 1 else { return false }
+            if byte == UInt8(ascii: "\n") { break }
+            end -= 1
+        }
+        return end == Int(info.st_size) || ftruncate(fd, off_t(end)) == 0
     }
 
     deinit { close(fd) }
