@@ -105,9 +105,9 @@ public final class PollRun {
     }
 
     /// The profile a submitted chunk's job is followed with (a call-list chunk's list is in its job).
-    static func profile(for chunk: ChunkRecord, api: ImportAPI) throws -> any ImportProfile {
+    static func profile(for chunk: ChunkRecord, list: String?, api: ImportAPI) throws -> any ImportProfile {
         do {
-            return try api.profile(callList: chunk.value("job")?["list"]?.stringValue.map { CallListProfile.UploadSettings(listID: $0) })
+            return try api.profile(callList: list.map { CallListProfile.UploadSettings(listID: $0) })
         } catch {
             throw CXVError.data(source: "chunk \(chunk.seq)", line: 0, message: "\(error.description) (its job names no list)")
         }
@@ -144,13 +144,15 @@ public final class PollRun {
                             return
                         }
                         let (api, session) = try await sessions.session(for: chunk)
-                        let profile = try PollRun.profile(for: chunk, api: api)
+                        let job = chunk.value("job")  // read once: its id, and under call-lists its list
+                        let list = job?["list"]?.stringValue
+                        let profile = try PollRun.profile(for: chunk, list: list, api: api)
                         guard let session else { return }
-                        if profile.listCounts() != nil, let list = chunk.value("job")?["list"]?.stringValue {
+                        if profile.listCounts() != nil, let list {
                             lists.use(list, profile: profile)
                         }
                         counts.add { $0.chunks += 1 }
-                        let tracker = JobTracker(chunk.value("job")?["id"]?.stringValue ?? "",
+                        let tracker = JobTracker(job?["id"]?.stringValue ?? "",
                                                  uploader: ChunkUploader(client: session.client, profile: profile))
                         jobs.addTask {
                             // Written as soon as it is settled, whatever the others are doing.

@@ -1,4 +1,4 @@
-// The Go program of ../shared/seed/cxone-bulk-import-tutorial.txt, its snippets joined
+// The Go program of the CXone bulk-import tutorial this project grew from, its snippets joined
 // under one import list and nothing else changed but the host: the tutorial's https URLs on
 // {tenant}.api.nice-incontact.com became "http://%s", so CXONE_TENANT=127.0.0.1:PORT points it at cxv-sandbox.
 // Tests/CLITests runs it (when go is installed) to show the sandbox serves it.
