@@ -37,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         .target(
             name: "CPhoneNumber",
-            linkerSettings: [.linkedLibrary("phonenumber")]
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf")]
         ),
         .target(
             name: "CXVCore",

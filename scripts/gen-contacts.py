@@ -90,7 +90,7 @@ def messy(expect_path):
             expect["contacts"] += 1
             used.append(f"+44207946{n % 10000:04d}")
         elif kind < 0.76:
-            row([rng.choice(["555-CALL-NOW", "12", "+0123456", "n/a", "tbd"]), first, last, email, notes, account])
+            row([rng.choice(["CALL-ME-NOW", "12", "+0123456", "n/a", "tbd"]), first, last, email, notes, account])
             reject("not_e164")
         elif kind < 0.78:
             row(["", first, last, email, notes, account])

@@ -1,4 +1,5 @@
 #include "cxv_phonenumber.h"
+#include "numbering_plans.hpp"
 
 #include <phonenumbers/phonenumberutil.h>
 #include <phonenumbers/phonenumber.pb.h>
@@ -10,9 +11,20 @@
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-extern "C" cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const char *region,
-                                          char *out, size_t out_cap, int *is_valid) {
-    // is_valid NULL: the caller does not ask (no --strict), so IsValidNumber's pattern matching is skipped.
+namespace {
+
+cxv_pn_status written(const std::string &e164, char *out, size_t out_cap) {
+    if (e164.size() + 1 > out_cap) {
+        return CXV_PN_TOO_LONG;
+    }
+    std::memcpy(out, e164.c_str(), e164.size() + 1);
+    return CXV_PN_OK;
+}
+
+}  // namespace
+
+extern "C" cxv_pn_status cxv_pn_normalize_with_library(const char *input, size_t len, const char *region,
+                                                       char *out, size_t out_cap, int *is_valid) {
     // GetInstance is a thread-safe singleton; Parse and IsValidNumber are const.
     const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
     PhoneNumber number;
@@ -36,14 +48,39 @@ extern "C" cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const c
     }
     std::string e164;
     util->Format(number, PhoneNumberUtil::E164, &e164);
-    if (e164.size() + 1 > out_cap) {
-        return CXV_PN_TOO_LONG;
-    }
-    std::memcpy(out, e164.c_str(), e164.size() + 1);
-    if (is_valid) {
+    const cxv_pn_status status = written(e164, out, out_cap);
+    if (status == CXV_PN_OK && is_valid) {
         *is_valid = util->IsValidNumber(number) ? 1 : 0;
     }
-    return CXV_PN_OK;
+    return status;
+}
+
+extern "C" cxv_pn_status cxv_pn_normalize_fast(const char *input, size_t len, const char *region,
+                                               char *out, size_t out_cap, int *is_valid) {
+    try {
+        std::string e164;
+        int valid = 0;
+        const int status = cxv::fastNormalize(input, len, region, &e164, is_valid ? &valid : nullptr);
+        if (status != CXV_PN_OK) {
+            return static_cast<cxv_pn_status>(status);
+        }
+        const cxv_pn_status result = written(e164, out, out_cap);
+        if (result == CXV_PN_OK && is_valid) {
+            *is_valid = valid;
+        }
+        return result;
+    } catch (const cxv::Declined &) {
+        return CXV_PN_NOT_COVERED;
+    }
+}
+
+extern "C" cxv_pn_status cxv_pn_normalize(const char *input, size_t len, const char *region,
+                                          char *out, size_t out_cap, int *is_valid) {
+    const cxv_pn_status status = cxv_pn_normalize_fast(input, len, region, out, out_cap, is_valid);
+    if (status != CXV_PN_NOT_COVERED) {
+        return status;
+    }
+    return cxv_pn_normalize_with_library(input, len, region, out, out_cap, is_valid);
 }
 
 extern "C" int cxv_pn_region_supported(const char *region) {

@@ -21,8 +21,10 @@ struct ValidateCommand: ParsableCommand {
         is too often a row number). It is written as the contact's "external_id" after the \
         other fields, and left out when empty; --require external_id rejects contacts without one.
 
-        Phone numbers already in E.164 pass as they are; others go through libphonenumber: \
-        international formats (+44 20 7946 0958) always, national ones with --region.
+        Every phone number gets libphonenumber's answer: international formats \
+        (+44 20 7946 0958, 011 44 20 7946 0958 with --region US) always, national ones with \
+        --region; a national prefix typed after the country code (+44 (0)20…) is dropped, \
+        letters read as on a keypad (1-800-FLOWERS) and an extension left off.
 
         Exit status: 0 when every row is a contact, 1 when some were rejected, 65 for \
         unreadable input (e.g. no phone column), 66 when a file is missing.
@@ -48,7 +50,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Read national numbers as this country's (ISO 3166 code, e.g. US).", valueName: "code"))
     var region: String?
 
-    @Flag(help: "Reject numbers that are not valid for their country (runs libphonenumber on every number).")
+    @Flag(help: "Reject numbers that are not valid for their country (libphonenumber's IsValidNumber: its number patterns).")
     var strict = false
 
     @Flag(help: "Reject later rows whose normalised number repeats an earlier one, naming the first line.")

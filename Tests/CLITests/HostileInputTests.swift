@@ -82,10 +82,12 @@ final class HostileInputTests: XCTestCase {
         var r = try validate(Array((header + "+12025550100,\"Ada,L,").utf8))  // unterminated at end of file
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.codes, ["unterminated_quote"])
-        r = try validate(Array((header + "+12025550100,A,L,\n\u{FEFF}+12025550101,B,L,\n").utf8))  // a BOM mid-file
-        XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.codes, ["not_e164"])
-        XCTAssertEqual(r.contacts, 1)
+        // A BOM mid-file is a character of the field, not a BOM: the reject's record keeps it.
+        let bom = try write("bom.csv", Array((header + "+12025550100,A,L,\n\u{FEFF}+12025550101,B,,\n").utf8))
+        // Compared as bytes: Foundation's JSON reader drops a U+FEFF at the start of a string.
+        let out = Array(try Pipeline.sh("cxv-validate --require last_name '\(bom)'").text.utf8)
+        let kept = Array(#""record":{"phone_number":""#.utf8) + [0xEF, 0xBB, 0xBF] + Array("+12025550101".utf8)
+        XCTAssertTrue(out.indices.contains { out[$0...].starts(with: kept) }, String(decoding: out, as: UTF8.self))
         r = try validate(Array("phone_number,first_name,last_name,email\r\n+12025550100,A,L,\n+12025550101,B,L,\r\n".utf8))
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.contacts, 2)
