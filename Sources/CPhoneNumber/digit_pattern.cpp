@@ -216,7 +216,7 @@ void DigitPattern::computeFirstDigits() {
             break;
         case kJump: in.first = program_[size_t(in.x)].first; in.canEnd = program_[size_t(in.x)].canEnd; break;
         case kSave: in.first = program_[size_t(pc) + 1].first; in.canEnd = program_[size_t(pc) + 1].canEnd; break;
-        case kAssertEnd: in.first = 0; in.canEnd = true; break;
+        case kAssertEnd: in.first = 0; in.canEnd = true; anchorsAtEnd_ = true; break;
         case kMatch: in.first = 0; in.canEnd = true; break;  // a prefix match ends here at any position
         }
     }
@@ -363,6 +363,20 @@ DigitPattern::Result DigitPattern::fullMatch(const char *digits, int length) con
         if (state < 0) return Result::no;
     }
     return dfaAccepts_[size_t(state)] ? Result::yes : Result::no;
+}
+
+DigitPattern::Result DigitPattern::matchesPrefix(const char *digits, int length) const {
+    std::call_once(dfaBuilt_, [this] { buildDFA(); });
+    if (dfaAccepts_.empty() || anchorsAtEnd_) return lookingAt(digits, length, nullptr, nullptr);
+    int32_t state = 0;
+    for (int i = 0;; ++i) {
+        if (dfaAccepts_[size_t(state)]) return Result::yes;  // kMatch is reachable: a prefix matched
+        if (i == length) return Result::no;
+        const unsigned digit = unsigned(digits[i] - '0');
+        if (digit > 9) return Result::no;
+        state = dfaNext_[size_t(state) * 10 + digit];
+        if (state < 0) return Result::no;
+    }
 }
 
 DigitPattern::Result DigitPattern::lookingAt(const char *digits, int length, int *end, Groups *groups) const {

@@ -34,6 +34,8 @@ public:
 
     /// Does the whole of `digits` match (ICU's matches())?
     Result fullMatch(const char *digits, int length) const;
+    /// Does some prefix of `digits` match (lookingAt() without where it ends)?
+    Result matchesPrefix(const char *digits, int length) const;
     /// Does a prefix of `digits` match (ICU's lookingAt())? `*end` is where it ends.
     Result lookingAt(const char *digits, int length, int *end, Groups *groups) const;
 
@@ -54,6 +56,7 @@ private:
 
     std::vector<Instruction> program_;
     int groupCount_ = 0;
+    bool anchorsAtEnd_ = false;  // has $: a DFA state's acceptance then holds only at the end
 
     // fullMatch runs a DFA built from the program on first use (thread-safe); a pattern whose DFA
     // would pass kMaxStates keeps the backtracking run. Row s: next state per digit (-1 none).

@@ -214,8 +214,7 @@ bool NumberingPlans::isValid(int countryCode, const std::string &nationalNumber)
         for (const NumberingPlan *candidate : found->second) {
             const NumberingPlan &plan = usable(candidate);
             if (plan.leadingDigits) {
-                int end = 0;
-                if (answer(plan.leadingDigits->lookingAt(nationalNumber.data(), int(nationalNumber.size()), &end, nullptr))) {
+                if (answer(plan.leadingDigits->matchesPrefix(nationalNumber.data(), int(nationalNumber.size())))) {
                     region = &plan;
                     break;
                 }
