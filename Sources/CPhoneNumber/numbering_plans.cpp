@@ -2,10 +2,8 @@
 #include "cxv_phonenumber.h"
 
 #include <phonenumbers/phonemetadata.pb.h>
-#include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
-#include <list>
 
 namespace i18n { namespace phonenumbers {
 // The compiled-in metadata PhoneNumberUtil itself loads; libphonenumber exports both.
@@ -18,7 +16,6 @@ namespace cxv {
 using i18n::phonenumbers::PhoneMetadata;
 using i18n::phonenumbers::PhoneMetadataCollection;
 using i18n::phonenumbers::PhoneNumberDesc;
-using i18n::phonenumbers::PhoneNumberUtil;
 
 namespace {
 
@@ -50,11 +47,9 @@ NumberDesc describe(const PhoneNumberDesc &desc, bool *complete) {
     return result;
 }
 
-std::unique_ptr<NumberingPlan> plan(const PhoneMetadata &metadata) {
-    auto plan = std::make_unique<NumberingPlan>();
+/// Compiles the patterns of `metadata` into `plan`.
+void compile(const PhoneMetadata &metadata, NumberingPlan *plan) {
     bool complete = true;
-    plan->id = metadata.id();
-    plan->countryCode = metadata.country_code();
     // An empty international prefix is a pattern that matches the empty string, as in libphonenumber.
     plan->internationalPrefix = compiled(metadata.international_prefix(), &complete);
     if (!metadata.national_prefix_for_parsing().empty()) {
@@ -72,12 +67,6 @@ std::unique_ptr<NumberingPlan> plan(const PhoneMetadata &metadata) {
     }
     plan->sameMobileAndFixedLine = metadata.same_mobile_and_fixed_line_pattern();
     plan->complete = complete && !plan->general.lengths.empty();
-    return plan;
-}
-
-const NumberingPlan &usable(const NumberingPlan *plan) {
-    if (!plan || !plan->complete) throw Declined();
-    return *plan;
 }
 
 }  // namespace
@@ -152,45 +141,48 @@ bool NumberingPlan::stripNationalPrefix(std::string *number) const {
     return true;
 }
 
-NumberingPlans::NumberingPlans() {
-    PhoneMetadataCollection collection;
-    if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(), i18n::phonenumbers::metadata_size())) {
+NumberingPlans::~NumberingPlans() = default;
+
+NumberingPlans::NumberingPlans() : metadata_(std::make_unique<PhoneMetadataCollection>()) {
+    const PhoneMetadataCollection &collection = *metadata_;
+    if (!metadata_->ParseFromArray(i18n::phonenumbers::metadata_get(), i18n::phonenumbers::metadata_size())) {
         return;  // no plans: every number goes to libphonenumber
     }
-    std::unordered_map<int, const NumberingPlan *> nonGeographical;
-    for (const PhoneMetadata &metadata : collection.metadata()) {
+    compiled_ = std::make_unique<std::once_flag[]>(size_t(collection.metadata_size()));
+    // Each calling code's regions in PhoneNumberUtil's order: the main country first, the rest
+    // as the metadata lists them; the first is the code's region (GetRegionCodeForCountryCode).
+    for (int index = 0; index < collection.metadata_size(); ++index) {
+        const PhoneMetadata &metadata = collection.metadata(index);
         if (metadata.id() == "ZZ") continue;
-        plans_.push_back(plan(metadata));
-        const NumberingPlan *added = plans_.back().get();
-        if (added->id == kNonGeographical) {
-            nonGeographical[added->countryCode] = added;
+        plans_.push_back(std::make_unique<NumberingPlan>());
+        NumberingPlan *added = plans_.back().get();
+        added->id = metadata.id();
+        added->countryCode = metadata.country_code();
+        added->index = size_t(index);
+        if (added->id != kNonGeographical) byRegion_[added->id] = added;
+        std::vector<const NumberingPlan *> &regions = regionsByCountryCode_[added->countryCode];
+        if (metadata.main_country_for_code()) {
+            regions.insert(regions.begin(), added);
         } else {
-            byRegion_[added->id] = added;
+            regions.push_back(added);
         }
     }
-    const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
-    auto lookup = [&](int countryCode, const std::string &region) -> const NumberingPlan * {
-        if (region == kNonGeographical) {
-            auto found = nonGeographical.find(countryCode);
-            return found == nonGeographical.end() ? nullptr : found->second;
-        }
-        auto found = byRegion_.find(region);
-        return found == byRegion_.end() ? nullptr : found->second;
-    };
-    for (int countryCode = 1; countryCode < 1000; ++countryCode) {
-        std::string main;
-        util->GetRegionCodeForCountryCode(countryCode, &main);
-        if (main == "ZZ") continue;
-        byCountryCode_[countryCode] = lookup(countryCode, main);
-        std::list<std::string> regions;
-        util->GetRegionCodesForCountryCallingCode(countryCode, &regions);
-        for (const std::string &region : regions) regionsByCountryCode_[countryCode].push_back(lookup(countryCode, region));
-    }
+    for (const auto &[countryCode, regions] : regionsByCountryCode_) byCountryCode_[countryCode] = regions.front();
 }
 
 const NumberingPlans &NumberingPlans::shared() {
     static const NumberingPlans plans;
     return plans;
+}
+
+const NumberingPlan &NumberingPlans::ready(const NumberingPlan *plan) const {
+    if (!plan) throw Declined();
+    std::call_once(compiled_[plan->index], [&] {
+        // Writes happen once, before any reader passes call_once: the plan is then read-only.
+        compile(metadata_->metadata(int(plan->index)), const_cast<NumberingPlan *>(plan));
+    });
+    if (!plan->complete) throw Declined();
+    return *plan;
 }
 
 const NumberingPlan *NumberingPlans::forRegion(const char *region) const {
@@ -209,10 +201,10 @@ bool NumberingPlans::isValid(int countryCode, const std::string &nationalNumber)
     // GetRegionCodeForNumber: the one region, or the first whose leading digits or number types fit.
     const NumberingPlan *region = nullptr;
     if (found->second.size() == 1) {
-        region = &usable(found->second.front());
+        region = &ready(found->second.front());
     } else {
         for (const NumberingPlan *candidate : found->second) {
-            const NumberingPlan &plan = usable(candidate);
+            const NumberingPlan &plan = ready(candidate);
             if (plan.leadingDigits) {
                 if (answer(plan.leadingDigits->matchesPrefix(nationalNumber.data(), int(nationalNumber.size())))) {
                     region = &plan;
@@ -330,7 +322,7 @@ int fastNormalize(const char *input, size_t length, const char *regionCode, std:
         if (digits < 3) return CXV_PN_NOT_A_NUMBER;
     }
     const NumberingPlan *region = regionCode ? plans.forRegion(regionCode) : nullptr;
-    if (region) usable(region);
+    if (region) plans.ready(region);
     if (!region && text[0] != '+') return CXV_PN_NO_REGION;  // CheckRegionForParsing
 
     std::string national;
@@ -345,7 +337,7 @@ int fastNormalize(const char *input, size_t length, const char *regionCode, std:
     } else if (status != CXV_PN_OK) {
         return status;
     }
-    const NumberingPlan &plan = countryCode ? usable(plans.forCountryCode(countryCode)) : *region;
+    const NumberingPlan &plan = countryCode ? plans.ready(plans.forCountryCode(countryCode)) : *region;
     if (countryCode == 0) countryCode = plan.countryCode;
     if (national.size() < kMinLengthForNsn) return CXV_PN_TOO_SHORT;
     std::string stripped = national;
@@ -360,7 +352,7 @@ int fastNormalize(const char *input, size_t length, const char *regionCode, std:
     if (national.size() > kMaxLengthForNsn) return CXV_PN_TOO_LONG;
 
     // IsPossibleNumber, by the lengths of the calling code's main region.
-    const NumberingPlan::Length possible = usable(plans.forCountryCode(countryCode)).testLength(national.size());
+    const NumberingPlan::Length possible = plans.ready(plans.forCountryCode(countryCode)).testLength(national.size());
     if (possible != NumberingPlan::Length::possible && possible != NumberingPlan::Length::possibleLocalOnly) {
         return CXV_PN_IMPOSSIBLE;
     }

@@ -9,12 +9,13 @@
 
 #include "digit_pattern.hpp"
 
-#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-namespace i18n { namespace phonenumbers { class PhoneMetadata; class PhoneNumberDesc; } }
+namespace i18n { namespace phonenumbers { class PhoneMetadataCollection; } }
 
 namespace cxv {
 
@@ -37,6 +38,8 @@ struct NumberingPlan {
 
     std::string id;
     int countryCode = 0;
+    size_t index = 0;      // in the metadata collection
+    // Filled by NumberingPlans::ready on first use, so start-up compiles no pattern.
     bool complete = true;  // every pattern compiled; otherwise the plan declines
     std::unique_ptr<DigitPattern> internationalPrefix, nationalPrefixForParsing, leadingDigits;
     std::string transformRule;
@@ -58,12 +61,17 @@ public:
 
     const NumberingPlan *forRegion(const char *region) const;  // null: not a region libphonenumber knows
     const NumberingPlan *forCountryCode(int countryCode) const;  // the main region's, or the non-geographical one
+    /// `plan` with its patterns compiled (once, thread-safe); throws Declined for null or incomplete.
+    const NumberingPlan &ready(const NumberingPlan *plan) const;
     /// GetRegionCodeForNumber then IsValidNumberForRegion.
     bool isValid(int countryCode, const std::string &nationalNumber) const;
 
 private:
     NumberingPlans();
+    ~NumberingPlans();
+    std::unique_ptr<i18n::phonenumbers::PhoneMetadataCollection> metadata_;
     std::vector<std::unique_ptr<NumberingPlan>> plans_;
+    std::unique_ptr<std::once_flag[]> compiled_;
     std::unordered_map<std::string, const NumberingPlan *> byRegion_;
     std::unordered_map<int, const NumberingPlan *> byCountryCode_;
     std::unordered_map<int, std::vector<const NumberingPlan *>> regionsByCountryCode_;
