@@ -353,11 +353,14 @@ public final class ChunkBuilder {
 
     /// A string value, where it lies; null reads as empty, numbers as their text.
     private func readString(_ s: inout JSONScanner) throws(JSONError) -> Value {
-        scratch.removeAll(keepingCapacity: true)
         switch s.peekNonWhitespace() {
         case UInt8(ascii: "\""):
-            if let raw = try s.readStringRaw(into: &scratch) { return .inRecord(raw) }
+            // `scratch`, a member, is touched only for escapes: each access costs a retain and a release.
+            if let raw = try s.readPlainString() { return .inRecord(raw) }
+            scratch.removeAll(keepingCapacity: true)
+            try s.readEscapedString(into: &scratch)
         default:
+            scratch.removeAll(keepingCapacity: true)
             switch try s.readValue(depth: 1) {
             case .null: return .none
             case let .number(text): scratch.append(contentsOf: text.utf8)

@@ -110,12 +110,13 @@ public struct JSONScanner {
         }
         cursor.first = false
         guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-        var scratch: [UInt8] = []
         let key: Key
-        if let raw = try readStringRaw(into: &scratch) {
+        if let raw = try readPlainString() {
             key = .raw(raw)
         } else {
-            key = .decoded(String(decoding: scratch, as: UTF8.self))
+            var unescaped: [UInt8] = []  // only here: releasing even an empty array cost every key a call
+            try readEscapedString(into: &unescaped)
+            key = .decoded(String(decoding: unescaped, as: UTF8.self))
         }
         try expect(UInt8(ascii: ":"))
         return key
@@ -309,59 +310,81 @@ public struct JSONScanner {
     // MARK: - Strings
 
     public mutating func readString() throws(JSONError) -> String {
-        var utf8: [UInt8] = []
-        if let raw = try readStringRaw(into: &utf8) {
+        if let raw = try readPlainString() {
             return String(decoding: raw, as: UTF8.self)  // already validated
         }
+        var utf8: [UInt8] = []
+        try readEscapedString(into: &utf8)
         return String(decoding: utf8, as: UTF8.self)
     }
 
     private mutating func skipString() throws(JSONError) {
+        if try readPlainString() != nil { return }
         var scratch: [UInt8] = []
-        _ = try readStringRaw(into: &scratch)
+        try readEscapedString(into: &scratch)
     }
 
     /// Reads a string, validating it. When it has no escapes, returns its bytes in
     /// place (nothing copied); otherwise appends the unescaped UTF-8 to `out` and returns nil.
     public mutating func readStringRaw(into out: inout [UInt8]) throws(JSONError) -> UnsafeRawBufferPointer? {
+        if let raw = try readPlainString() { return raw }
+        try readEscapedString(into: &out)
+        return nil
+    }
+
+    /// The fast path of `readStringRaw`: a string without escapes, validated and returned in
+    /// place; nil, with the offset back at its opening quote, when it has an escape.
+    @inline(__always)
+    mutating func readPlainString() throws(JSONError) -> UnsafeRawBufferPointer? {
         try expect(UInt8(ascii: "\""))
         let start = offset
-        // Fast scan to the closing quote or the first escape, a word at a time where it can.
-        var words: UInt64 = 0
-        while offset + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            if JSONBytes.hasSpecial(word) { break }
-            words |= word
-            offset += 8
-        }
-        var ascii = !JSONBytes.hasNonASCII(words)
-        while offset < bytes.count {
-            let b = bytes[offset]
-            if b == 0x22 {
-                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
-                if !ascii, !JSONScanner.isValidUTF8(raw) {
-                    throw JSONError(offset: start, reason: "invalid UTF-8 in a string")
-                }
-                offset += 1
-                return raw
+        let end = bytes.count
+        var i = start
+        var seen: UInt64 = 0  // the string's bytes OR-ed together: its high bits say whether it is all ASCII
+        // A word at a time, jumping straight to the first special byte, so a short string costs a word or two.
+        while i + 8 <= end {
+            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+            let special = JSONBytes.specialMask(word)
+            if special != 0 {
+                let before = UInt64(special.trailingZeroBitCount >> 3) << 3
+                seen |= word & ((1 << before) &- 1)
+                i += Int(before >> 3)
+                break
             }
-            if b == 0x5C { break }
-            if b < 0x20 { throw fail("unescaped control character in a string") }
-            if b >= 0x80 { ascii = false }
-            offset += 1
+            seen |= word
+            i += 8
         }
-        guard offset < bytes.count else { throw fail("unterminated string") }
-        // Slow path: unescape into `out`, in runs; the UTF-8 is checked once, on the result
-        // (an escape always yields whole characters, so this is the same as checking the input).
+        while i < end, !JSONBytes.isSpecial(bytes[i]) {
+            seen |= UInt64(bytes[i])
+            i += 1
+        }
+        offset = i
+        guard i < end else { throw fail("unterminated string") }
+        switch bytes[i] {
+        case UInt8(ascii: "\""):
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+            if JSONBytes.hasNonASCII(seen), !JSONScanner.isValidUTF8(raw) {
+                throw JSONError(offset: start, reason: "invalid UTF-8 in a string")
+            }
+            offset = i + 1
+            return raw
+        case UInt8(ascii: "\\"):
+            offset = start - 1
+            return nil
+        default:
+            throw fail("unescaped control character in a string")
+        }
+    }
+
+    /// The slow path of `readStringRaw`: unescapes the string at the offset into `out`, in runs; the
+    /// UTF-8 is checked once, on the result (an escape always yields whole characters, so this
+    /// is the same as checking the input).
+    mutating func readEscapedString(into out: inout [UInt8]) throws(JSONError) {
+        try expect(UInt8(ascii: "\""))
+        let start = offset
         let outStart = out.count
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
         while offset < bytes.count {
-            var runEnd = JSONBytes.skipPlain(bytes, from: offset)
-            while runEnd < bytes.count {
-                let b = bytes[runEnd]
-                if b == 0x22 || b == 0x5C || b < 0x20 { break }
-                runEnd += 1
-            }
+            let runEnd = JSONBytes.firstSpecial(bytes, from: offset)
             if runEnd > offset { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<runEnd])) }
             offset = runEnd
             guard offset < bytes.count else { break }
@@ -370,7 +393,7 @@ public struct JSONScanner {
                 offset += 1
                 let decoded = out.withUnsafeBytes { JSONScanner.isValidUTF8(UnsafeRawBufferPointer(rebasing: $0[outStart...])) }
                 if !decoded { throw JSONError(offset: start, reason: "invalid UTF-8 in a string") }
-                return nil
+                return
             }
             if b < 0x20 { throw fail("unescaped control character in a string") }
             offset += 1

@@ -200,39 +200,33 @@ public struct JSONWriter: ~Copyable {
     }
 
     static func appendQuoted(utf8 value: UnsafeRawBufferPointer, to bytes: inout WriteBuffer) {
-        if JSONBytes.plainPrefix(value) == value.count {  // nothing to escape: the usual case
+        var i = JSONBytes.firstSpecial(value, from: 0)
+        if i == value.count {  // nothing to escape: the usual case
             bytes.appendQuoted(value)
             return
         }
         bytes.append(UInt8(ascii: "\""))
-        do {
-            var runStart = 0
-            var i = 0
-            while i < value.count {
-                i = JSONBytes.skipPlain(value, from: i)
-                guard i < value.count else { break }
-                let byte = value[i]
-                i += 1
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                let escaped = i - 1
-                if runStart < escaped { bytes.append(UnsafeRawBufferPointer(rebasing: value[runStart..<escaped])) }
-                runStart = i
-                bytes.append(UInt8(ascii: "\\"))
-                switch byte {
-                case 0x22: bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C)
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                default:
-                    let hex = { (n: UInt8) in n < 10 ? 0x30 + n : 0x57 + n }
-                    bytes.append([UInt8(ascii: "u"), 0x30, 0x30, hex(byte >> 4), hex(byte & 0xF)])
-                }
+        var runStart = 0
+        while i < value.count {
+            let byte = value[i]
+            if runStart < i { bytes.append(UnsafeRawBufferPointer(rebasing: value[runStart..<i])) }
+            runStart = i + 1
+            bytes.append(UInt8(ascii: "\\"))
+            switch byte {
+            case 0x22: bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C)
+            case 0x0A: bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(UInt8(ascii: "f"))
+            default:
+                let hex = { (n: UInt8) in n < 10 ? 0x30 + n : 0x57 + n }
+                bytes.append([UInt8(ascii: "u"), 0x30, 0x30, hex(byte >> 4), hex(byte & 0xF)])
             }
-            if runStart < value.count { bytes.append(UnsafeRawBufferPointer(rebasing: value[runStart...])) }
+            i = JSONBytes.firstSpecial(value, from: runStart)
         }
+        if runStart < value.count { bytes.append(UnsafeRawBufferPointer(rebasing: value[runStart...])) }
         bytes.append(UInt8(ascii: "\""))
     }
 }
@@ -242,39 +236,35 @@ enum JSONBytes {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let high: UInt64 = 0x8080_8080_8080_8080
 
-    /// Whether any of the eight bytes is a control character, `"` or `\\`.
+    /// Bit 7 of each of the eight bytes (little-endian) that is a control character, `"` or `\\`.
+    /// Bits above the lowest set one may be false (borrows), so only the lowest is to be trusted.
     @inline(__always)
-    static func hasSpecial(_ x: UInt64) -> Bool {
+    static func specialMask(_ x: UInt64) -> UInt64 {
         let control = (x &- ones &* 0x20) & ~x & high
         let q = x ^ (ones &* 0x22)
         let quote = (q &- ones) & ~q & high
         let b = x ^ (ones &* 0x5C)
         let backslash = (b &- ones) & ~b & high
-        return control | quote | backslash != 0
+        return control | quote | backslash
     }
+
+    @inline(__always)
+    static func isSpecial(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C }
 
     @inline(__always)
     static func hasNonASCII(_ x: UInt64) -> Bool { x & high != 0 }
 
-    /// The length of the longest prefix with nothing to escape.
+    /// The index of the first byte from `from` that is special (or the end): a word at a time,
+    /// straight to the byte, so a CSV's newline every row does not send it byte by byte.
     @inline(__always)
-    static func plainPrefix(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var i = skipPlain(bytes, from: 0)
-        while i < bytes.count {
-            let b = bytes[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C { return i }
-            i += 1
-        }
-        return i
-    }
-
-    /// The index of the first word from `from` that may hold a special byte (or the end).
-    @inline(__always)
-    static func skipPlain(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+    static func firstSpecial(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
         var i = from
-        while i + 8 <= bytes.count, !hasSpecial(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+        while i + 8 <= bytes.count {
+            let special = specialMask(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian)
+            if special != 0 { return i + special.trailingZeroBitCount >> 3 }
             i += 8
         }
+        while i < bytes.count, !isSpecial(bytes[i]) { i += 1 }
         return i
     }
 }
