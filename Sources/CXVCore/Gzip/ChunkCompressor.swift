@@ -56,8 +56,21 @@ public struct ChunkCompressor: Sendable {
         var state: String?
         var payload: Range<Int>?
         var members: [(key: String, value: Range<Int>)] = []
+        var text: [UInt8] = []
+        // The CSV as read in this pass: in place, or unescaped into `text` (`.escaped`).
+        var csv: CSVPayload = .unread
         try scanner.readObject { (key, s) throws(JSONError) in
-            let value = try s.skipValue(depth: 1)
+            let value: Range<Int>
+            if !decompress, key == "csv", s.peekNonWhitespace() == UInt8(ascii: "\"") {
+                // Unescaped once, here: skipped now and read again below, it was unescaped twice.
+                let start = s.offset
+                text.removeAll(keepingCapacity: true)
+                csv = try s.readStringRaw(into: &text).map(CSVPayload.inPlace) ?? .escaped
+                value = start..<s.offset
+            } else {
+                value = try s.skipValue(depth: 1)
+                if key == "csv" { csv = .unread }
+            }
             members.append((key, value))
             if key == "state" { state = try JSONScanner.string(in: line, value) }
             if key == (decompress ? "gzip" : "csv") { payload = value }
@@ -69,7 +82,6 @@ public struct ChunkCompressor: Sendable {
         guard let payload else {
             throw ChunkFormatError(message: "a \(state ?? "") chunk without its \"\(decompress ? "gzip" : "csv")\" member")
         }
-        var text: [UInt8] = []
         var w = JSONWriter(capacity: line.count + 256)
         var sizes = (csv: 0, gzip: 0)
         w.beginObject()
@@ -78,12 +90,16 @@ public struct ChunkCompressor: Sendable {
             case "state":
                 w.key("state"); w.string((decompress ? ChunkState.built : .compressed).rawValue)
             case "csv" where !decompress:
-                var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
                 let packed: Packed
-                if let raw = try scanner.readStringRaw(into: &text) {
+                switch csv {
+                case let .inPlace(raw):
                     packed = try pack(raw)
-                } else {
+                case .escaped:
                     packed = try text.withUnsafeBytes { try pack($0) }
+                case .unread:  // not a string: read it for the error
+                    var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
+                    _ = try scanner.readStringRaw(into: &text)
+                    throw ChunkFormatError(message: "\"csv\" is not a string")
                 }
                 let (gz, digest, csvCount) = (packed.gzip, packed.sha256, packed.csvCount)
                 sizes = (csvCount, gz.count)
@@ -121,6 +137,12 @@ public struct ChunkCompressor: Sendable {
         w.endObject()
         w.endRecord()
         return Result(record: w.bytes, sizes: sizes)
+    }
+
+    private enum CSVPayload {
+        case unread
+        case inPlace(UnsafeRawBufferPointer)
+        case escaped
     }
 
     private struct Packed {
