@@ -257,6 +257,9 @@ final class CSVWriterTests: XCTestCase {
         XCTAssertEqual(write([["a,b", "say \"hi\"", "l1\nl2", "cr\r", " lead", "trail ", "mid space", "é😀"]]),
                        "\"a,b\",\"say \"\"hi\"\"\",\"l1\nl2\",\"cr\r\",\" lead\",\"trail \",mid space,é😀\n")
         XCTAssertEqual(write([["\""]]), "\"\"\"\"\n")
+        // Fields past a word, where the scan goes eight bytes at a time: a byte to quote in the first word, a later one, none.
+        XCTAssertEqual(write([["a,b longer than 8", "0123456789abcde\"f", "carriage\r return", "0123456789abcdef"]]),
+                       "\"a,b longer than 8\",\"0123456789abcde\"\"f\",\"carriage\r return\",0123456789abcdef\n")
         XCTAssertEqual(write([["a;b", "c,d"]], delimiter: ";"), "\"a;b\";c,d\n")
         XCTAssertEqual(write([["a\tb", "c"]], delimiter: "\t"), "\"a\tb\"\tc\n")
         XCTAssertEqual(write([]), "")

@@ -3,8 +3,25 @@
 public struct CSVWriter {
     public let delimiter: UInt8
 
+    /// The delimiter in every byte of a word, for `hasByteToQuote`.
+    private let delimiters: UInt64
+
     public init(delimiter: UInt8 = UInt8(ascii: ",")) {
         self.delimiter = delimiter
+        delimiters = CSVWriter.ones &* UInt64(delimiter)
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let high: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any of the eight bytes is the delimiter, a quote, CR or LF: a word at a time,
+    /// where byte by byte cost cxv-chunk a ninth of its instructions.
+    @inline(__always)
+    private func hasByteToQuote(_ x: UInt64) -> Bool {
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- CSVWriter.ones) & ~v & CSVWriter.high }
+        let ones = CSVWriter.ones
+        return zeroBytes(x ^ delimiters) | zeroBytes(x ^ (ones &* 0x22)) | zeroBytes(x ^ (ones &* 0x0A))
+            | zeroBytes(x ^ (ones &* 0x0D)) != 0
     }
 
     @inline(__always)
@@ -13,8 +30,15 @@ public struct CSVWriter {
         if first == 0x20 || last == 0x20 { return true }
         // A leading U+FEFF would be read back as a byte-order mark.
         if field.count >= 3, first == 0xEF, field[1] == 0xBB, field[2] == 0xBF { return true }
-        for b in field where b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D {
-            return true
+        var i = 0
+        while i + 8 <= field.count {
+            if hasByteToQuote(field.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
+            i += 8
+        }
+        while i < field.count {
+            let b = field[i]
+            if b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+            i += 1
         }
         return false
     }
