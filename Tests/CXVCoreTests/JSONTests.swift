@@ -334,6 +334,10 @@ final class JSONAcceptRejectTests: XCTestCase {
         Case("invalid UTF-8 truncated sequence", bytes: [0x22, 0xE2, 0x82, 0x22], false),
         Case("invalid UTF-8 after an escape", bytes: Array(#""\n"#.utf8) + [0xFE] + [0x22], false),
         Case("invalid UTF-8 in a key", bytes: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], false),
+        // In the word that holds the closing quote, and past a first word: the scan goes eight bytes at a time.
+        Case("invalid UTF-8 in a word before its quote", bytes: Array("\"abcdef".utf8) + [0xFF] + Array("\"".utf8), false),
+        Case("invalid UTF-8 past a word", bytes: Array("\"abcdefghijkl".utf8) + [0xC0, 0xAF] + Array("\" ".utf8), false),
+        Case("raw newline past a word", "\"abcdefghij\nkl\"", false),
     ]
 
     func testAgreesWithFoundation() {
