@@ -283,7 +283,15 @@ public struct JSONScanner {
             offset += 1
         }
         var magnitude: UInt64 = 0
-        var digits = 0
+        let digitsStart = offset
+        // Eighteen digits fit in an Int whatever they are: only the digits past them need checked arithmetic.
+        let unchecked = min(bytes.count, digitsStart + 18)
+        while offset < unchecked {
+            let digit = bytes[offset] &- 0x30
+            guard digit < 10 else { break }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            offset += 1
+        }
         let limit = negative ? UInt64(Int.max) + 1 : UInt64(Int.max)
         while let b = peek(), b >= 0x30, b <= 0x39 {
             let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
@@ -293,9 +301,9 @@ public struct JSONScanner {
                 throw fail("integer out of range")
             }
             magnitude = s
-            digits += 1
             offset += 1
         }
+        let digits = offset - digitsStart
         guard digits > 0, !(digits > 1 && bytes[start + (negative ? 1 : 0)] == 0x30) else {
             offset = start
             throw fail("expected an integer")
