@@ -30,17 +30,17 @@ public struct CSVWriter {
         if first == 0x20 || last == 0x20 { return true }
         // A leading U+FEFF would be read back as a byte-order mark.
         if field.count >= 3, first == 0xEF, field[1] == 0xBB, field[2] == 0xBF { return true }
+        guard field.count >= 8 else {
+            for b in field where b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+            return false
+        }
         var i = 0
-        while i + 8 <= field.count {
+        while i + 8 < field.count {
             if hasByteToQuote(field.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
             i += 8
         }
-        while i < field.count {
-            let b = field[i]
-            if b == delimiter || b == 0x22 || b == 0x0A || b == 0x0D { return true }
-            i += 1
-        }
-        return false
+        // The last eight bytes, overlapping the words before: no byte-by-byte tail.
+        return hasByteToQuote(field.loadUnaligned(fromByteOffset: field.count - 8, as: UInt64.self))
     }
 
     /// Appends one field (no separator).
