@@ -352,8 +352,16 @@ void DigitPattern::buildDFA() const {
     dfaAccepts_ = std::move(accepts);
 }
 
+void DigitPattern::ensureDFA() const {
+    if (dfaReady_.load(std::memory_order_acquire)) return;
+    std::call_once(dfaBuilt_, [this] {
+        buildDFA();
+        dfaReady_.store(true, std::memory_order_release);
+    });
+}
+
 DigitPattern::Result DigitPattern::fullMatch(const char *digits, int length) const {
-    std::call_once(dfaBuilt_, [this] { buildDFA(); });
+    ensureDFA();
     if (dfaAccepts_.empty()) return run(digits, length, true, nullptr, nullptr);
     int32_t state = 0;
     for (int i = 0; i < length; ++i) {
@@ -366,7 +374,7 @@ DigitPattern::Result DigitPattern::fullMatch(const char *digits, int length) con
 }
 
 DigitPattern::Result DigitPattern::matchesPrefix(const char *digits, int length) const {
-    std::call_once(dfaBuilt_, [this] { buildDFA(); });
+    ensureDFA();
     if (dfaAccepts_.empty() || anchorsAtEnd_) return lookingAt(digits, length, nullptr, nullptr);
     int32_t state = 0;
     for (int i = 0;; ++i) {

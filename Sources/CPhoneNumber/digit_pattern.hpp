@@ -10,6 +10,7 @@
 #define CXV_DIGIT_PATTERN_HPP
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +63,8 @@ private:
     // would pass kMaxStates keeps the backtracking run. Row s: next state per digit (-1 none).
     static constexpr size_t kMaxStates = 4096;
     mutable std::once_flag dfaBuilt_;
+    mutable std::atomic<bool> dfaReady_{false};  // read first: call_once costs a call a match
+    void ensureDFA() const;
     mutable std::vector<int32_t> dfaNext_;
     mutable std::vector<bool> dfaAccepts_;
     void buildDFA() const;

@@ -149,6 +149,7 @@ NumberingPlans::NumberingPlans() : metadata_(std::make_unique<PhoneMetadataColle
         return;  // no plans: every number goes to libphonenumber
     }
     compiled_ = std::make_unique<std::once_flag[]>(size_t(collection.metadata_size()));
+    ready_ = std::make_unique<std::atomic<bool>[]>(size_t(collection.metadata_size()));
     // Each calling code's regions in PhoneNumberUtil's order: the main country first, the rest
     // as the metadata lists them; the first is the code's region (GetRegionCodeForCountryCode).
     for (int index = 0; index < collection.metadata_size(); ++index) {
@@ -177,10 +178,13 @@ const NumberingPlans &NumberingPlans::shared() {
 
 const NumberingPlan &NumberingPlans::ready(const NumberingPlan *plan) const {
     if (!plan) throw Declined();
-    std::call_once(compiled_[plan->index], [&] {
-        // Writes happen once, before any reader passes call_once: the plan is then read-only.
-        compile(metadata_->metadata(int(plan->index)), const_cast<NumberingPlan *>(plan));
-    });
+    if (!ready_[plan->index].load(std::memory_order_acquire)) {
+        std::call_once(compiled_[plan->index], [&] {
+            // Written once, before any reader sees ready_: the plan is read-only from then on.
+            compile(metadata_->metadata(int(plan->index)), const_cast<NumberingPlan *>(plan));
+            ready_[plan->index].store(true, std::memory_order_release);
+        });
+    }
     if (!plan->complete) throw Declined();
     return *plan;
 }

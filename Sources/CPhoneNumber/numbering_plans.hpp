@@ -9,6 +9,7 @@
 
 #include "digit_pattern.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -72,6 +73,7 @@ private:
     std::unique_ptr<i18n::phonenumbers::PhoneMetadataCollection> metadata_;
     std::vector<std::unique_ptr<NumberingPlan>> plans_;
     std::unique_ptr<std::once_flag[]> compiled_;
+    std::unique_ptr<std::atomic<bool>[]> ready_;  // read first: call_once costs a call a lookup
     std::unordered_map<std::string, const NumberingPlan *> byRegion_;
     std::unordered_map<int, const NumberingPlan *> byCountryCode_;
     std::unordered_map<int, std::vector<const NumberingPlan *>> regionsByCountryCode_;
