@@ -4,7 +4,7 @@ DESTDIR ?=
 SWIFT ?= swift
 TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbox
 APT_PACKAGES := zlib1g-dev libdeflate-dev libphonenumber-dev curl openssl man-db tmux
-BENCH_PACKAGES := gzip miller time bc
+BENCH_PACKAGES := gzip pigz miller time bc
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 

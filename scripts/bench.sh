@@ -59,6 +59,42 @@ echo "cxv-validate / mlr:        $(ratio "$t_validate" "$t_mlr")   (target < 1.0
 check "pipeline / gzip -6" "$(ratio "$t_pipe" "$t_gzip")" "<=" 2.00
 check "cxv-validate / mlr" "$(ratio "$t_validate" "$t_mlr")" "<" 1.00
 
+# pairs RUNS A B: run command strings A and B one after the other RUNS times (interleaved, so
+# both see the same machine) and print the median of the ratios A/B.
+pairs() {
+  local runs=$1 a=$2 b=$3 t0 t1 ta tb ratios=()
+  for _ in $(seq "$runs"); do
+    t0=$(now); eval "$a"; t1=$(now); ta=$(elapsed "$t0" "$t1")
+    t0=$(now); eval "$b"; t1=$(now); tb=$(elapsed "$t0" "$t1")
+    ratios+=("$(ratio "$ta" "$tb")")
+  done
+  printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+}
+
+# The offline pipeline against pigz -6 on the same bytes and the same cores.
+echo
+offline_vs_pigz=$(pairs 7 'validate "$csv" | "$bin/cxv-chunk" | "$bin/cxv-gzip" > /dev/null' 'pigz -6 -c < "$csv" > /dev/null')
+echo "pipeline / pigz -6:        $offline_vs_pigz   (median of 7 interleaved pairs; target <= 1.00)"
+check "pipeline / pigz -6" "$offline_vs_pigz" "<=" 1.00
+
+# Phone numbers as CRMs export them: the same contacts in US national format, read with
+# --region US, and the E.164 file under --strict, each against the E.164 file as it is.
+national="$out/contacts-$N-us-national.csv"
+[ -s "$national" ] || awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next }
+  length($1) == 12 && substr($1, 1, 2) == "+1" { $1 = "(" substr($1, 3, 3) ") " substr($1, 6, 3) "-" substr($1, 9, 4) } { print }' \
+  "$csv" > "$national"
+national_ratio=$(pairs 5 'validate --region US "$national" > /dev/null' 'validate "$csv" > /dev/null')
+strict_ratio=$(pairs 5 'validate --strict "$csv" > /dev/null' 'validate "$csv" > /dev/null')
+echo "national --region US / E.164: $national_ratio   (median of 5 interleaved pairs; target <= 2.00)"
+echo "--strict / E.164:             $strict_ratio   (median of 5 interleaved pairs; target <= 2.00)"
+check "national --region US / E.164" "$national_ratio" "<=" 2.00
+check "--strict / E.164" "$strict_ratio" "<=" 2.00
+national_peak=$(peak "$national" "$bin/cxv-validate" --region US)
+strict_peak=$(peak "$csv" "$bin/cxv-validate" --strict)
+echo "peak MiB: --region US $national_peak, --strict $strict_peak   (target < 64)"
+check "cxv-validate --region US peak MiB" "$national_peak" "<" 64
+check "cxv-validate --strict peak MiB" "$strict_peak" "<" 64
+
 # Peak memory per stage, at N and at BIG contacts: bounded means the same at both.
 echo
 printf '%-14s %12s %12s   (MiB, target < 64 and flat)\n' "stage" "$N" "$BIG"
