@@ -12,12 +12,14 @@ struct ValidateCommand: ParsableCommand {
         Every input row becomes exactly one record: a `contact` ready to chunk, or a \
         `reject` naming its line, each problem (field, code, message) and the row as read. \
         The last record is a `tally` with the control totals. Header names are matched \
-        loosely ("Phone Number", "phone", "PhoneNumber" all read as phone_number); other \
-        columns are kept under `extra`.
+        loosely ("Phone Number", "phone", "Contact Phone Number", "Mobile" all read as \
+        phone_number; "Given Name" and "Surname" as first_name and last_name); other columns \
+        are kept under `extra`. Two columns that both read as one field are an error naming \
+        the --map that picks one.
 
         A contact may carry an external_id, the key of a CXone calling list (cxv-chunk --api \
         call-lists): from the column --map external_id=COLUMN names, else one headed like \
-        "external_id", "External ID", "ExternalId" or "ext_id" (never a bare "id", which \
+        "external_id", "External ID", "ext_id", "Account ID" or "Customer ID" (never a bare "id", which \
         is too often a row number). It is written as the contact's "external_id" after the \
         other fields, and left out when empty; --require external_id rejects contacts without one.
 

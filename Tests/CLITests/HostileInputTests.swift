@@ -115,6 +115,20 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(duplicate.stderr.contains("columns 2 and 3 both read as first_name"), duplicate.stderr)
     }
 
+    func testCRMHeadersAreReadAndAnAmbiguousOneNamesTheMap() throws {
+        let crm = try write("crm.csv", Array("Contact Phone Number,Given Name,Surname,E-mail Address,Customer ID\n+12025550100,Ada,Lovelace,ada@example.com,C-7\n".utf8))
+        let r = try Pipeline.sh("cxv-validate '\(crm)'")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.lines.first, #"{"kind":"contact","line":2,"phone_number":"+12025550100","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","external_id":"C-7"}"#)
+        let two = try write("two.csv", Array("Phone,First Name,Last Name,Mobile\n+12025550100,Ada,Lovelace,+12025550101\n".utf8))
+        let ambiguous = try Pipeline.sh("cxv-validate '\(two)'")
+        XCTAssertEqual(ambiguous.status, 65)
+        XCTAssertTrue(ambiguous.stderr.contains("\(two):1: columns 1 (Phone) and 4 (Mobile) both read as phone_number: say which with --map phone_number=Phone or --map phone_number=Mobile"), ambiguous.stderr)
+        let settled = try Pipeline.sh("cxv-validate --map phone_number=Mobile '\(two)'")
+        XCTAssertEqual(settled.status, 0, settled.stderr)
+        XCTAssertEqual(settled.records.first?["phone_number"] as? String, "+12025550101")
+    }
+
     // MARK: - NDJSON
 
     static let hostileLines: [(name: String, line: String)] = [

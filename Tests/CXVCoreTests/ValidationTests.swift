@@ -145,8 +145,20 @@ final class HeaderMapTests: XCTestCase {
         for name in ["external_id", "External ID", "ExternalId", "ext_id", "EXT-ID", "External Identifier"] {
             XCTAssertEqual(map.role(of: name), .field(.externalID), name)
         }
-        for name in ["id", "ID", "Id", "Account ID", "row_id"] {
+        for name in ["id", "ID", "Id", "row_id"] {
             XCTAssertEqual(map.role(of: name), .extra(name), "\(name) is no external id")
+        }
+        // Header names as CRMs and address books export them.
+        let crm: [(ContactField, [String])] = [
+            (.phoneNumber, ["Contact Phone Number", "Phone 1", "Mobile Phone", "Mobile Number", "Cell", "Cell Phone",
+                            "Telephone", "Tel"]),
+            (.firstName, ["Given Name", "First"]),
+            (.lastName, ["Surname", "Family Name", "Last"]),
+            (.email, ["E-mail Address", "Email Address"]),
+            (.externalID, ["Account ID", "Customer ID", "External ID"]),
+        ]
+        for (field, names) in crm {
+            for name in names { XCTAssertEqual(map.role(of: name), .field(field), name) }
         }
     }
 
@@ -177,22 +189,30 @@ final class HeaderMapTests: XCTestCase {
         }
     }
 
-    func testDuplicateColumnsKeepFirstAndWarn() throws {
+    func testTwoColumnsForOneFieldAreAnErrorThatNamesTheMap() throws {
         var map = HeaderMap(overrides: [:])
-        try map.bind(header: ["phone", "Mobile", "first", "last", "Email", "email"], source: "in.csv")
-        XCTAssertEqual(map.roles, [.field(.phoneNumber), .extra("Mobile"), .field(.firstName), .field(.lastName),
-                                   .field(.email), .extra("email")])
-        XCTAssertEqual(map.warnings.count, 2)
-        XCTAssertTrue(map.warnings[0].contains("in.csv"), map.warnings[0])
-        XCTAssertTrue(map.warnings[0].contains("1") && map.warnings[0].contains("2"), map.warnings[0])
-        XCTAssertTrue(map.hasColumn(for: .email))
+        XCTAssertThrowsError(try map.bind(header: ["Contact Phone Number", "First", "Mobile", "Last"], source: "in.csv", line: 3)) { error in
+            guard case let .data(source, line, message) = error as? CXVError else { return XCTFail("\(error)") }
+            XCTAssertEqual(source, "in.csv")
+            XCTAssertEqual(line, 3)
+            XCTAssertEqual(message, "columns 1 (Contact Phone Number) and 3 (Mobile) both read as phone_number: say which with --map phone_number='Contact Phone Number' or --map phone_number=Mobile")
+        }
+        var email = HeaderMap(overrides: [:])
+        XCTAssertThrowsError(try email.bind(header: ["phone", "Email", "email"], source: "x"))
+        // The --map it names settles it.
+        var settled = HeaderMap(overrides: try HeaderMap.parseOverrides(["phone_number=Mobile"]))
+        try settled.bind(header: ["Contact Phone Number", "First", "Mobile", "Last"], source: "in.csv")
+        XCTAssertEqual(settled.roles, [.extra("Contact Phone Number"), .field(.firstName), .field(.phoneNumber), .field(.lastName)])
+    }
 
+    func testARepeatedColumnNameKeepsTheFirstAndWarns() throws {
         var same = HeaderMap(overrides: [:])
-        try same.bind(header: ["phone", "phone"], source: "x")
-        XCTAssertEqual(same.recordKeys, ["phone", "phone_2"])
-        XCTAssertEqual(same.roles, [.field(.phoneNumber), .extra("phone_2")])
-        XCTAssertEqual(same.warnings.count, 1)
-        XCTAssertFalse(same.hasColumn(for: .firstName))
+        try same.bind(header: ["phone", "phone", "first", "first"], source: "x")
+        XCTAssertEqual(same.recordKeys, ["phone", "phone_2", "first", "first_2"])
+        XCTAssertEqual(same.roles, [.field(.phoneNumber), .extra("phone_2"), .field(.firstName), .extra("first_2")])
+        XCTAssertEqual(same.warnings.count, 2)
+        XCTAssertTrue(same.warnings[0].contains("columns 1 and 2 both read as phone_number"), same.warnings[0])
+        XCTAssertFalse(same.hasColumn(for: .lastName))
     }
 
     func testRecordKeysUnique() throws {

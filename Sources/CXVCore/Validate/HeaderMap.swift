@@ -25,12 +25,13 @@ public enum ContactField: Int, CaseIterable, Sendable {
         switch self {
         case .phoneNumber:
             return ["phonenumber", "phone", "phoneno", "telephone", "telephonenumber", "tel", "mobile",
-                    "mobilephone", "mobilenumber", "cell", "cellphone", "msisdn", "number", "contactnumber"]
+                    "mobilephone", "mobilenumber", "cell", "cellphone", "msisdn", "number", "contactnumber",
+                    "contactphonenumber", "contactphone", "phone1", "primaryphone"]
         case .firstName: return ["firstname", "first", "givenname", "forename", "fname"]
         case .lastName: return ["lastname", "last", "surname", "familyname", "lname"]
         case .email: return ["email", "emailaddress", "mail"]
         // Not a bare "id": exports name their own row ids so, and a list keyed on one would be wrong.
-        case .externalID: return ["externalid", "extid", "externalidentifier"]
+        case .externalID: return ["externalid", "extid", "externalidentifier", "accountid", "customerid"]
         }
     }
 
@@ -84,9 +85,10 @@ public struct HeaderMap: Sendable {
         return .extra(name)
     }
 
-    /// Assigns roles to a CSV header. The first column to match a field takes it;
-    /// a later one is kept as an extra, with a warning.
-    public mutating func bind(header: [String], source: String) throws {
+    /// Assigns roles to a CSV header whose row is `line` of `source`. Two columns of different
+    /// names that read as one field are an error that names the `--map` settling it; a repeated
+    /// name is read from its first column, the later kept as an extra, with a warning.
+    public mutating func bind(header: [String], source: String, line: Int = 1) throws {
         self.header = header
         var seen: Set<String> = []
         var nextSuffix: [String: Int] = [:]  // per name, so 10,000 equal names stay linear
@@ -104,17 +106,33 @@ public struct HeaderMap: Sendable {
             throw CXVError.usage("--map \(field.name)=\(name): \(source) has no column \"\(name)\" (columns: \(header.joined(separator: ", ")))")
         }
         var taken: [ContactField: Int] = [:]
-        roles = header.enumerated().map { index, name in
-            if case let .field(field) = role(of: name) {
-                if let first = taken[field] {
-                    warnings.append("\(source): columns \(first + 1) and \(index + 1) both read as \(field.name); using column \(first + 1), keeping \"\(name)\" under extra")
-                } else {
-                    taken[field] = index
-                    return .field(field)
-                }
+        var roles: [Role] = []
+        for (index, name) in header.enumerated() {
+            guard case let .field(field) = role(of: name) else {
+                roles.append(.extra(recordKeys[index]))
+                continue
             }
-            return .extra(recordKeys[index])
+            guard let first = taken[field] else {
+                taken[field] = index
+                roles.append(.field(field))
+                continue
+            }
+            let firstName = header[first]
+            guard firstName == name else {
+                throw CXVError.data(source: source, line: line, message: "columns \(first + 1) (\(firstName)) and \(index + 1) (\(name)) both read as \(field.name): say which with --map \(field.name)=\(HeaderMap.quotedForShell(firstName)) or --map \(field.name)=\(HeaderMap.quotedForShell(name))")
+            }
+            warnings.append("\(source): columns \(first + 1) and \(index + 1) both read as \(field.name); using column \(first + 1), keeping \"\(name)\" under extra")
+            roles.append(.extra(recordKeys[index]))
         }
+        self.roles = roles
+    }
+
+    /// A header name as a shell word: bare when it is one, else in single quotes.
+    static func quotedForShell(_ name: String) -> String {
+        let bare = !name.isEmpty && name.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_-.".unicodeScalars.contains($0)
+        }
+        return bare ? name : "'" + name.split(separator: "'", omittingEmptySubsequences: false).joined(separator: #"'\''"#) + "'"
     }
 
     public func hasColumn(for field: ContactField) -> Bool {

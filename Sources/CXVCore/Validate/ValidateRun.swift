@@ -117,7 +117,7 @@ public final class ValidateRun {
                 throw CXVError.data(source: source.name, line: headerRow.line,
                                     message: "header row: \(Validator.error(for: problem).message)")
             }
-            try map.bind(header: first.strings(of: headerRow), source: source.name)
+            try map.bind(header: first.strings(of: headerRow), source: source.name, line: headerRow.line)
             map.warnings.forEach(warn)
             try checkColumns(map, source: source.name, line: headerRow.line)
             let validator = Validator(rules: options.rules, map: map, file: file)
