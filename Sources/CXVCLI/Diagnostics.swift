@@ -39,6 +39,7 @@ public struct Diagnostics: Sendable {
     }
 
     public func warn(_ message: String) { logger.warning("\(message)") }
+    public func info(_ message: String) { logger.info("\(message)") }
     public func error(_ message: String) { logger.error("\(message)") }
 }
 

@@ -37,8 +37,8 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Input format; auto reads .ndjson/.jsonl as NDJSON, .csv as CSV, and otherwise looks at the first byte.")
     var inputFormat: InputFormat = .auto
 
-    @Option(help: ArgumentHelp("CSV field delimiter: one character, or 'tab'.", valueName: "char"))
-    var delimiter = ","
+    @Option(help: ArgumentHelp("CSV field delimiter: one character, or 'tab'. Unset: the one of , ; tab | that splits the first lines evenly (--log-level info says which).", valueName: "char"))
+    var delimiter: String?
 
     @Option(help: ArgumentHelp("""
         Read FIELD from the column named HEADER (repeatable), e.g. --map phone_number=Mobile or \
@@ -81,7 +81,8 @@ struct ValidateCommand: ParsableCommand {
         guard maxRowBytes >= 1024 else { throw ValidationError("--max-row-bytes must be at least 1024") }
     }
 
-    func delimiterByte() throws -> UInt8 {
+    func delimiterByte() throws -> UInt8? {
+        guard let delimiter else { return nil }
         if delimiter == "tab" || delimiter == "\\t" { return UInt8(ascii: "\t") }
         guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""),
               byte != 0x0A, byte != 0x0D else {
@@ -113,7 +114,7 @@ struct ValidateCommand: ParsableCommand {
             options.jobs = jobs
             options.maxRowBytes = maxRowBytes
             let sink = try output.sink()
-            let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn)
+            let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn, info: diagnostics.info)
             let meter = diagnostics.progress(ValidateTally()) {
                 [.init("read", $0.read), .init("contacts", $0.contacts), .init("rejected", $0.rejects, alert: true)]
             }

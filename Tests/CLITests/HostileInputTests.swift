@@ -129,6 +129,19 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(settled.records.first?["phone_number"] as? String, "+12025550101")
     }
 
+    func testTheDelimiterIsFoundAndAWrongOneIsNamed() throws {
+        let semicolons = try write("excel-fr.csv", Array("Phone;First Name;Last Name;Montant\r\n+12025550100;Zoë;Durand;1,5\r\n+12025550101;Ann;Lee;2,25\r\n".utf8))
+        let r = try Pipeline.sh("cxv-validate --log-level info '\(semicolons)'")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.lines.first, #"{"kind":"contact","line":2,"phone_number":"+12025550100","first_name":"Zoë","last_name":"Durand","extra":{"Montant":"1,5"}}"#)
+        XCTAssertTrue(r.stderr.contains("fields separated by ';'"), r.stderr)
+        let forced = try Pipeline.sh("cxv-validate --delimiter , '\(semicolons)'")
+        XCTAssertEqual(forced.status, 65)
+        XCTAssertTrue(forced.stderr.contains("\(semicolons):1: no column reads as phone_number in the header (Phone;First Name;Last Name;Montant); with --delimiter ';' it reads as Phone, First Name, Last Name, Montant"), forced.stderr)
+        let tabs = try write("tabs.txt", Array("phone\tfirst\tlast\n+12025550100\tAda\tLovelace\n".utf8))
+        XCTAssertEqual(try Pipeline.sh("cxv-validate '\(tabs)'").records.first?["last_name"] as? String, "Lovelace")
+    }
+
     // MARK: - NDJSON
 
     static let hostileLines: [(name: String, line: String)] = [

@@ -6,7 +6,8 @@ public enum InputFormat: String, CaseIterable, Sendable {
 /// Everything cxv-validate is told, checked by the command before the run.
 public struct ValidateOptions: Sendable {
     public var format: InputFormat = .auto
-    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// nil: sniffed from the first lines of each CSV input (DialectSniffer).
+    public var delimiter: UInt8?
     public var overrides: [ContactField: String] = [:]
     public var rules: ValidationRules
     public var dedupe = false
@@ -39,16 +40,19 @@ public final class ValidateRun {
     private let options: ValidateOptions
     private let output: OutputSink
     private let warn: (String) -> Void
+    private let info: (String) -> Void
     private var seen: [UInt64: (line: Int, file: String?)] = [:]
     private var suppressed: Set<UInt64> = []
     public private(set) var tally = ValidateTally()
     /// Told the tally after each batch written, for a progress line.
     public var progress: ((ValidateTally) -> Void)?
 
-    public init(options: ValidateOptions, output: OutputSink, warn: @escaping (String) -> Void) throws {
+    public init(options: ValidateOptions, output: OutputSink, warn: @escaping (String) -> Void,
+                info: @escaping (String) -> Void = { _ in }) throws {
         self.options = options
         self.output = output
         self.warn = warn
+        self.info = info
         if let path = options.suppressPath { try loadSuppressionList(path) }
     }
 
@@ -106,7 +110,17 @@ public final class ValidateRun {
                 return batch.isEmpty ? nil : batch
             }
         case .csv, .auto:
-            var reader = CSVReader(source: source, delimiter: options.delimiter, maxRowBytes: options.maxRowBytes)
+            // The head is read before the reader starts, for the sniffer and for the hint of a missing column.
+            let sample = 64 << 10
+            let head = try source.peek(sample)
+            let delimiter: UInt8
+            if let forced = options.delimiter {
+                delimiter = forced
+            } else {
+                delimiter = DialectSniffer.delimiter(in: head, complete: head.count < sample) ?? UInt8(ascii: ",")
+                info("\(source.name): fields separated by \(ValidateRun.describe(delimiter)), found in the first lines (--delimiter sets it)")
+            }
+            var reader = CSVReader(source: source, delimiter: delimiter, maxRowBytes: options.maxRowBytes)
             var first = RowBatch()
             guard try reader.readRow(into: &first) else {
                 // An empty export is a broken one, not an empty call list (that has a header).
@@ -119,7 +133,7 @@ public final class ValidateRun {
             }
             try map.bind(header: first.strings(of: headerRow), source: source.name, line: headerRow.line)
             map.warnings.forEach(warn)
-            try checkColumns(map, source: source.name, line: headerRow.line)
+            try checkColumns(map, source: source.name, line: headerRow.line, head: head, delimiter: delimiter)
             let validator = Validator(rules: options.rules, map: map, file: file)
             let batchRows = options.batchRows
             try process(validator) { () throws -> RowBatch? in
@@ -130,13 +144,28 @@ public final class ValidateRun {
     }
 
     /// A field the rules require must have a column, or every row would be rejected for it.
-    private func checkColumns(_ map: HeaderMap, source: String, line: Int) throws {
+    private func checkColumns(_ map: HeaderMap, source: String, line: Int, head: [UInt8], delimiter: UInt8) throws {
         for field in options.rules.required.sorted(by: { $0.rawValue < $1.rawValue }) where !map.hasColumn(for: field) {
             var hint = "map a column with --map \(field.name)=COLUMN"
             if field != .phoneNumber { hint += ", or drop it from --require" }
+            // Split by another delimiter, does the header have the column?
+            for other in DialectSniffer.candidates where other != delimiter {
+                let names = DialectSniffer.header(in: head, delimiter: other)
+                if names.contains(where: { map.role(of: $0) == .field(field) }) {
+                    hint = "with --delimiter \(ValidateRun.describe(other, quoted: false)) it reads as \(names.joined(separator: ", ")); or \(hint)"
+                    break
+                }
+            }
             throw CXVError.data(source: source, line: line,
                                 message: "no column reads as \(field.name) in the header (\(map.header.joined(separator: ", "))); \(hint)")
         }
+    }
+
+    /// A delimiter as a person names it: ';' or tab.
+    static func describe(_ delimiter: UInt8, quoted: Bool = true) -> String {
+        if delimiter == UInt8(ascii: "\t") { return "tab" }
+        let character = String(UnicodeScalar(delimiter))
+        return quoted || delimiter == UInt8(ascii: "|") || delimiter == UInt8(ascii: ";") ? "'\(character)'" : character
     }
 
     private static func appendNDJSON(_ line: [UInt8], number: Int, to batch: inout RowBatch) {
