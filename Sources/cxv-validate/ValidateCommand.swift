@@ -40,6 +40,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("CSV field delimiter: one character, or 'tab'. Unset: the one of , ; tab | that splits the first lines evenly (--log-level info says which).", valueName: "char"))
     var delimiter: String?
 
+    @Option(help: ArgumentHelp("Read the input as this encoding (windows-1252, iso-8859-1, iso-8859-15, or any iconv name). Unset: UTF-8, or UTF-16 when the file starts with its BOM.", valueName: "name"))
+    var encoding: String?
+
     @Option(help: ArgumentHelp("""
         Read FIELD from the column named HEADER (repeatable), e.g. --map phone_number=Mobile or \
         --map external_id=CustomerNo. FIELD is phone_number, first_name, last_name, email or external_id.
@@ -108,6 +111,7 @@ struct ValidateCommand: ParsableCommand {
             var options = ValidateOptions(rules: ValidationRules(required: try requiredFields(), phone: phone))
             options.format = inputFormat
             options.delimiter = try delimiterByte()
+            options.encoding = encoding
             options.overrides = try HeaderMap.parseOverrides(map)
             options.dedupe = dedupe
             options.suppressPath = suppress

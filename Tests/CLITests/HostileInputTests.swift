@@ -142,6 +142,39 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try Pipeline.sh("cxv-validate '\(tabs)'").records.first?["last_name"] as? String, "Lovelace")
     }
 
+    func testEncodingsAsToolsSaveThem() throws {
+        // Windows-1252, as Excel on Windows saves CSV: rejected row by row, with one hint, until --encoding.
+        let legacy = try write("w1252.csv", Array("phone,first,last\n+12025550100,Zo".utf8) + [0xEB] + Array(",M".utf8) + [0xFC] + Array("ller\n".utf8))
+        let unread = try Pipeline.sh("cxv-validate '\(legacy)'")
+        XCTAssertEqual(unread.status, 1)
+        XCTAssertEqual(unread.records.first?["kind"] as? String, "reject")
+        XCTAssertEqual(unread.stderr.components(separatedBy: "--encoding windows-1252").count, 2, "said once: \(unread.stderr)")
+        let read = try Pipeline.sh("cxv-validate --encoding windows-1252 '\(legacy)'")
+        XCTAssertEqual(read.status, 0, read.stderr)
+        XCTAssertEqual(read.lines.first, #"{"kind":"contact","line":2,"phone_number":"+12025550100","first_name":"Zoë","last_name":"Müller"}"#)
+        XCTAssertEqual(read.stderr, "")
+        // A byte windows-1252 leaves undefined is read as U+FFFD, and said.
+        let undefined = try write("undefined.csv", Array("phone,first,last\n+12025550100,A".utf8) + [0x81] + Array(",L\n".utf8))
+        let replaced = try Pipeline.sh("cxv-validate --encoding windows-1252 '\(undefined)'")
+        XCTAssertEqual(replaced.records.first?["first_name"] as? String, "A\u{FFFD}")
+        XCTAssertTrue(replaced.stderr.contains("1 byte(s) are not windows-1252"), replaced.stderr)
+        XCTAssertEqual(try Pipeline.sh("cxv-validate --encoding klingon '\(legacy)'").status, 64)
+
+        // Excel's "Unicode Text": UTF-16LE with its BOM, tab-separated, CRLF; 3,000 rows so that
+        // reads end inside characters (an emoji is a surrogate pair), and no flag.
+        var text = "Phone\tFirst Name\tLast Name\r\n"
+        for i in 0..<3000 { text += "+1202555\(String(format: "%04d", i))\tZoë 😀 \(i)\tMüller\r\n" }
+        let unicodeText = try write("unicode.txt", [0xFF, 0xFE] + Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let utf16 = try Pipeline.sh("cxv-validate '\(unicodeText)'")
+        XCTAssertEqual(utf16.status, 0, utf16.stderr)
+        let contacts = utf16.records.filter { $0["kind"] as? String == "contact" }
+        XCTAssertEqual(contacts.count, 3000)
+        XCTAssertEqual(contacts.last?["first_name"] as? String, "Zoë 😀 2999")
+        XCTAssertEqual(contacts.last?["phone_number"] as? String, "+12025552999")
+        let bigEndian = try write("be.csv", [0xFE, 0xFF] + Array("phone,first,last\n+12025550100,Zoë,L\n".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        XCTAssertEqual(try Pipeline.sh("cxv-validate '\(bigEndian)'").records.first?["first_name"] as? String, "Zoë")
+    }
+
     // MARK: - NDJSON
 
     static let hostileLines: [(name: String, line: String)] = [

@@ -65,6 +65,27 @@ public final class InputSource {
         return Array(bytes[..<count])
     }
 
+    /// Set by `decode(from:)`: what is read from here on is converted to UTF-8.
+    private var transcoder: Transcoder?
+    private var undecoded: [UInt8] = []
+    private var decoded: [UInt8] = []
+    private var decodedOffset = 0
+    private var endOfInput = false
+
+    /// From here on, reads `encoding` (an iconv name: windows-1252, utf-16le, …) and hands out
+    /// UTF-8; bytes already peeked are converted too.
+    public func decode(from encoding: String) throws {
+        transcoder = try Transcoder(from: encoding)
+        undecoded = Array(peeked[peekedOffset...])
+        peeked = []
+        peekedOffset = 0
+    }
+
+    /// The encoding being converted from, and how many bytes it did not define (each now U+FFFD).
+    public var decoding: (encoding: String, replaced: Int)? {
+        transcoder.map { ($0.encoding, $0.replaced) }
+    }
+
     /// Bytes read by `peek` and not yet handed out.
     private var peeked: [UInt8] = []
     private var peekedOffset = 0
@@ -96,6 +117,27 @@ public final class InputSource {
     }
 
     private func rawRead(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        guard let transcoder else { return try readDescriptor(buffer, count: count) }
+        while decodedOffset == decoded.count {
+            decoded.removeAll(keepingCapacity: true)
+            decodedOffset = 0
+            if endOfInput && undecoded.isEmpty { return 0 }
+            if !endOfInput {
+                var block = [UInt8](repeating: 0, count: 1 << 16)
+                let n = try block.withUnsafeMutableBytes { try readDescriptor($0.baseAddress!, count: $0.count) }
+                endOfInput = n == 0
+                undecoded.append(contentsOf: block[..<n])
+            }
+            let consumed = undecoded.withUnsafeBytes { transcoder.convert($0, final: endOfInput, into: &decoded) }
+            undecoded.removeFirst(consumed)
+        }
+        let n = min(count, decoded.count - decodedOffset)
+        decoded.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + decodedOffset, byteCount: n) }
+        decodedOffset += n
+        return n
+    }
+
+    private func readDescriptor(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
         if fd < 0 { return 0 }  // in memory: everything was in `peeked`
         while true {
             let n = read(fd, buffer, count)

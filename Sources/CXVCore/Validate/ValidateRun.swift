@@ -8,6 +8,8 @@ public struct ValidateOptions: Sendable {
     public var format: InputFormat = .auto
     /// nil: sniffed from the first lines of each CSV input (DialectSniffer).
     public var delimiter: UInt8?
+    /// An iconv name (windows-1252, …) the input is read as; nil: UTF-8, or UTF-16 by its BOM.
+    public var encoding: String?
     public var overrides: [ContactField: String] = [:]
     public var rules: ValidationRules
     public var dedupe = false
@@ -95,6 +97,19 @@ public final class ValidateRun {
     }
 
     private func validate(_ source: InputSource, file: String?) throws {
+        if let encoding = options.encoding {
+            try source.decode(from: encoding)
+        } else {
+            // UTF-16 declares itself (Excel's "Unicode Text"); a UTF-8 BOM is the CSV reader's to skip.
+            let bom = try source.peek(4)
+            if bom.starts(with: [0xFF, 0xFE]), !bom.starts(with: [0xFF, 0xFE, 0, 0]) { try source.decode(from: "UTF-16LE") }
+            if bom.starts(with: [0xFE, 0xFF]) { try source.decode(from: "UTF-16BE") }
+        }
+        defer {
+            if let decoding = source.decoding, decoding.replaced > 0 {
+                warn("\(source.name): \(decoding.replaced) byte(s) are not \(decoding.encoding) and were read as U+FFFD")
+            }
+        }
         var map = HeaderMap(overrides: options.overrides)
         switch try format(of: source) {
         case .ndjson:
@@ -113,6 +128,10 @@ public final class ValidateRun {
             // The head is read before the reader starts, for the sniffer and for the hint of a missing column.
             let sample = 64 << 10
             let head = try source.peek(sample)
+            if source.decoding == nil, !ValidateRun.isUTF8(head, cut: head.count == sample) {
+                // Rows with such bytes are rejected one by one; say once what would read them.
+                warn("\(source.name): not UTF-8; rows with such bytes are rejected as invalid_utf8. A file saved by Excel on Windows is read with --encoding windows-1252 (or iso-8859-1, iso-8859-15)")
+            }
             let delimiter: UInt8
             if let forced = options.delimiter {
                 delimiter = forced
@@ -159,6 +178,12 @@ public final class ValidateRun {
             throw CXVError.data(source: source, line: line,
                                 message: "no column reads as \(field.name) in the header (\(map.header.joined(separator: ", "))); \(hint)")
         }
+    }
+
+    /// Is `sample` UTF-8, up to its last line break when `cut` (it may end inside a character)?
+    static func isUTF8(_ sample: [UInt8], cut: Bool) -> Bool {
+        let end = cut ? (sample.lastIndex(of: 0x0A) ?? 0) : sample.count
+        return sample.withUnsafeBytes { JSONScanner.isValidUTF8(UnsafeRawBufferPointer(rebasing: $0[..<end])) }
     }
 
     /// A delimiter as a person names it: ';' or tab.
