@@ -1,4 +1,4 @@
-// libFuzzer target: the CSV reader and the validator over arbitrary bytes (make fuzz).
+// libFuzzer target: the dialect sniffer, the CSV reader and the validator over arbitrary bytes (make fuzz).
 import CXVCore
 
 /// National formats go through libphonenumber, as with --region US.
@@ -9,7 +9,11 @@ private let rules = ValidationRules(phone: try! PhoneNormalizer(region: "US", st
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))
-    var reader = CSVReader(source: InputSource(name: "fuzz", bytes: bytes), maxRowBytes: 4096)
+    // The delimiter as cxv-validate finds it, so the sniffer meets the same bytes.
+    let delimiter = DialectSniffer.delimiter(in: bytes, complete: true) ?? UInt8(ascii: ",")
+    precondition(DialectSniffer.candidates.contains(delimiter), "the sniffer picks one of its candidates")
+    _ = DialectSniffer.header(in: bytes, delimiter: delimiter)
+    var reader = CSVReader(source: InputSource(name: "fuzz", bytes: bytes), delimiter: delimiter, maxRowBytes: 4096)
     var header = RowBatch()
     guard (try? reader.readRow(into: &header)) == true, header.rows[0].problem == nil else { return 0 }
     var map = HeaderMap(overrides: [:])
