@@ -89,7 +89,7 @@ public enum CallListParser {
             guard more else { break }
             var rows = batch.rows[...]
             if columns.isEmpty, let header = rows.first {
-                if header.problem != nil { throw .unreadable("listFile's header row is not CSV") }
+                if let problem = header.problem { throw .unreadable("listFile's header row: \(problem.summary)") }
                 let names = batch.strings(of: header)
                 columns = mapping.map { names.firstIndex(of: $0) }
                 let missing = zip(mapping, columns).filter { required.contains($0.0) && $0.1 == nil }.map(\.0)

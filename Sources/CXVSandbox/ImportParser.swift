@@ -134,7 +134,7 @@ public enum ImportParser {
             guard more else { break }
             var rows = batch.rows[...]
             if headerCount == nil, let header = rows.first {
-                if let problem = header.problem { throw .unreadable("header row: \(describe(problem))") }
+                if let problem = header.problem { throw .unreadable("header row: \(problem.summary)") }
                 let names = batch.strings(of: header)
                 guard Array(names.prefix(columns.count)) == columns else {
                     throw .unreadable("the header row must start with \(columns.joined(separator: ",")); got \(names.joined(separator: ",").prefix(200))")
@@ -143,7 +143,7 @@ public enum ImportParser {
                 rows = rows.dropFirst()
             }
             for (number, each) in zip((dataRows + 1)..., rows) {
-                if let problem = each.problem { throw .unreadable("row \(number): \(describe(problem))") }
+                if let problem = each.problem { throw .unreadable("row \(number): \(problem.summary)") }
                 guard each.fieldCount == headerCount else {
                     throw .unreadable("row \(number): \(each.fieldCount) fields where the header has \(headerCount ?? 0)")
                 }
@@ -159,15 +159,6 @@ public enum ImportParser {
         }
         guard headerCount != nil else {
             throw .unreadable("the body is empty: expected a header row \(columns.joined(separator: ","))")
-        }
-    }
-
-    private static func describe(_ problem: CSVProblem) -> String {
-        switch problem {
-        case .unterminatedQuote: return "a quoted field is never closed"
-        case .textAfterQuote: return "text after a closing quote"
-        case let .tooLong(limit): return "longer than \(limit) bytes"
-        case let .notAnObject(message): return message
         }
     }
 }

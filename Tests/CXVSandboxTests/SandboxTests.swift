@@ -88,6 +88,11 @@ final class ImportParserTests: XCTestCase {
         XCTAssertNotNil(refusal("phone_number,last_name,first_name,email\n")?.range(of: "header row must start with"))
         XCTAssertEqual(refusal(header + "\n+12025550123,Ada,Lovelace,a@x.com\n+12025550124,Bob\n"), "row 2: 2 fields where the header has 4")
         XCTAssertEqual(refusal(header + "\n+12025550123,\"Ada,Lovelace,a@x.com\n"), "row 1: a quoted field is never closed")
+        // The same phrase cxv-validate's reject for such a row starts with: one set of messages.
+        XCTAssertEqual(refusal(header + "\n+12025550123,\"Ada\"x,Lovelace,a@x.com\n"), "row 1: text follows a closing quote")
+        for problem in [CSVProblem.unterminatedQuote, .textAfterQuote, .tooLong(limit: 9)] {
+            XCTAssertTrue(Validator.error(for: problem).message.contains(problem.summary), "\(problem)")
+        }
         XCTAssertThrowsError(try ImportParser.parse(body: Array("not gzip".utf8), gzip: true, maxDecompressed: 1 << 20)) {
             XCTAssertTrue(($0 as? ImportError)?.description.hasPrefix("Content-Encoding is gzip but the body is") ?? false, "\($0)")
         }

@@ -9,6 +9,26 @@ public enum CSVProblem: Equatable, Sendable {
     case tooLong(limit: Int)
     /// An NDJSON input line that is not an object of scalar values.
     case notAnObject(String)
+
+    /// The reject code cxv-validate writes for it.
+    public var code: String {
+        switch self {
+        case .unterminatedQuote: return "unterminated_quote"
+        case .textAfterQuote: return "bad_quote"
+        case .tooLong: return "too_long"
+        case .notAnObject: return "invalid_json"
+        }
+    }
+
+    /// What is wrong, in a phrase: cxv-validate's reject and cxv-sandbox's refusal both say it.
+    public var summary: String {
+        switch self {
+        case .unterminatedQuote: return "a quoted field is never closed"
+        case .textAfterQuote: return "text follows a closing quote"
+        case let .tooLong(limit): return "longer than \(limit) bytes"
+        case let .notAnObject(reason): return "not a JSON object of contact fields: \(reason)"
+        }
+    }
 }
 
 /// Input rows packed for hand-off to a worker: every field's unescaped bytes in

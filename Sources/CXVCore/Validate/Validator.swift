@@ -249,17 +249,15 @@ public struct Validator: Sendable {
     }
 
     public static func error(for problem: CSVProblem) -> ValidationError {
+        // The problem's own phrase, and what a person can do about it.
+        let message: String
         switch problem {
-        case .unterminatedQuote:
-            return .init(field: "", code: "unterminated_quote",
-                         message: "a quoted field is never closed; this line was read alone and reading went on after it")
-        case .textAfterQuote:
-            return .init(field: "", code: "bad_quote", message: "text follows a closing quote; quote the whole field and double inner quotes")
-        case let .tooLong(limit):
-            return .init(field: "", code: "too_long", message: "row is longer than \(limit) bytes")
-        case let .notAnObject(reason):
-            return .init(field: "", code: "invalid_json", message: "not a JSON object of contact fields: \(reason)")
+        case .unterminatedQuote: message = problem.summary + "; this line was read alone and reading went on after it"
+        case .textAfterQuote: message = problem.summary + "; quote the whole field and double inner quotes"
+        case .tooLong: message = "row is " + problem.summary
+        case .notAnObject: message = problem.summary
         }
+        return .init(field: "", code: problem.code, message: message)
     }
 
     /// Encodes a reject for `row`, with `record` holding the row as read.
