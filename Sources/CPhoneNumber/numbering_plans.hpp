@@ -1,6 +1,6 @@
-// NumberingPlans: libphonenumber's compiled-in metadata, with its patterns compiled once as
+// NumberingPlans: libphonenumber's compiled-in metadata, with its patterns compiled on first use as
 // DigitPatterns, and the length, type and validity checks libphonenumber makes with them.
-// FastParser: libphonenumber's Parse, IsPossibleNumber and IsValidNumber, step for step, for
+// fastNormalize: libphonenumber's Parse, IsPossibleNumber and IsValidNumber, step for step, for
 // numbers typed with digits, a leading + and the punctuation - . ( ) / and space. Any other
 // shape, a pattern outside DigitPattern's subset or a search past its budget is Declined, and
 // the caller asks libphonenumber itself; the differential test holds the two answers equal.
