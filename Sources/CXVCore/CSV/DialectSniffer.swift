@@ -21,28 +21,12 @@ public enum DialectSniffer {
         return header.filter { $0.fields > 1 }.max { $0.fields < $1.fields }?.delimiter
     }
 
-    /// The header's fields when split by `delimiter`, quotes respected.
+    /// The header's fields when split by `delimiter`, read by the one CSV reader.
     public static func header(in head: [UInt8], delimiter: UInt8) -> [String] {
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var quoted = false
-        var i = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        while i < head.count {
-            let b = head[i]
-            i += 1
-            if b == UInt8(ascii: "\"") {
-                if quoted, i < head.count, head[i] == b { field.append(b); i += 1 } else { quoted.toggle() }
-            } else if !quoted, b == delimiter {
-                fields.append(String(decoding: field, as: UTF8.self))
-                field = []
-            } else if !quoted, b == 0x0A || b == 0x0D {
-                break
-            } else {
-                field.append(b)
-            }
-        }
-        fields.append(String(decoding: field, as: UTF8.self))
-        return fields
+        var reader = CSVReader(source: InputSource(name: "header", bytes: head), delimiter: delimiter)
+        var batch = RowBatch()
+        guard (try? reader.readRow(into: &batch)) == true, let row = batch.rows.first else { return [] }
+        return batch.strings(of: row)
     }
 
     /// Fields per record for the first `sampledRecords` complete records.
