@@ -1,5 +1,7 @@
 // libFuzzer target: the dialect sniffer, the CSV reader and the validator over arbitrary bytes (make fuzz).
 import CXVCore
+import CXVInput
+import CXVValidate
 
 /// National formats go through libphonenumber, as with --region US.
 private let rules = ValidationRules(phone: try! PhoneNormalizer(region: "US", strict: false))

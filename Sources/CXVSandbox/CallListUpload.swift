@@ -1,5 +1,6 @@
 // Reads a call-list upload (DESIGN §3b): the JSON body's required fields, its base64 CSV file, and the records in it.
 import CXVCore
+import CXVInput
 import Foundation
 
 /// One record of a call-list file, read through the list's field mapping.
@@ -72,7 +73,7 @@ public enum CallListParser {
 
     /// The records of a UTF-8 CSV file, by the list's field mapping.
     static func records(file: [UInt8], limits: APILimits) throws(ImportError) -> CallListUpload {
-        var reader = CSVReader(source: InputSource(name: "listFile", bytes: file))
+        var reader = CSVReader(source: InputSniffer.withoutByteOrderMark(name: "listFile", bytes: file))
         var batch = RowBatch()
         var upload = CallListUpload()
         var columns: [Int?] = []  // where each mapped column is in the file, by mapping order
@@ -118,7 +119,7 @@ public enum CallListParser {
                 }
                 let phone = field(1)
                 var valid = each.fieldCount == headerCount && phone.utf8.withContiguousStorageIfAvailable {
-                    PhoneNormalizer.isE164(UnsafeRawBufferPointer($0))
+                    E164.matches(UnsafeRawBufferPointer($0))
                 } == true
                 if valid, let maxCharacters = limits.recordCharacters {
                     valid = characters(of: each, in: batch, buffer: &row) <= maxCharacters

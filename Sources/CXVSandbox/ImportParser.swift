@@ -1,4 +1,5 @@
 import CXVCore
+import CXVInput
 
 /// One data row of an upload, as the server stores it.
 public struct ImportRow: Sendable, Equatable {
@@ -22,7 +23,7 @@ public struct ImportRow: Sendable, Equatable {
 public struct ParsedImport: Sendable {
     let body: [UInt8]
     let gzip: Bool
-    /// PhoneNormalizer.key of each row that can be stored, in order: distinct numbers are counted from these.
+    /// E164.key of each row that can be stored, in order: distinct numbers are counted from these.
     public internal(set) var phoneKeys: [UInt64] = []
     /// `row N: …`, N the 1-based data row (header not counted).
     public internal(set) var rowErrors: [String] = []
@@ -38,7 +39,7 @@ public struct ParsedImport: Sendable {
         rows.reserveCapacity(storableCount)
         do {
             try ImportParser.forEachRow(body: body, gzip: gzip, maxDecompressed: .max) { _, fields in
-                guard PhoneNormalizer.isE164(fields.bytes(0)) else { return }
+                guard E164.matches(fields.bytes(0)) else { return }
                 rows.append(ImportRow(phoneNumber: fields.string(0), firstName: fields.string(1),
                                       lastName: fields.string(2), email: fields.string(3)))
             }
@@ -72,8 +73,8 @@ public enum ImportParser {
         try forEachRow(body: body, gzip: gzip, maxDecompressed: maxDecompressed) { number, fields in
             upload.dataRows = number
             let phone = fields.bytes(0)
-            if PhoneNormalizer.isE164(phone) {
-                upload.phoneKeys.append(PhoneNormalizer.key(phone))
+            if E164.matches(phone) {
+                upload.phoneKeys.append(E164.key(phone))
             } else {
                 upload.rowErrors.append("row \(number): phone_number must be in E.164 format")
             }
@@ -118,7 +119,7 @@ public enum ImportParser {
             throw .unreadable("the body looks gzip'd but came without Content-Encoding: gzip")
         }
         let columns = ImportAPI.contactsImport.columns  // every header starts with them
-        var reader = CSVReader(source: InputSource(name: "upload", bytes: csv))
+        var reader = CSVReader(source: InputSniffer.withoutByteOrderMark(name: "upload", bytes: csv))
         var batch = RowBatch()
         batch.reserveCapacity(forCSVBytes: csv.count)
         var headerCount: Int?

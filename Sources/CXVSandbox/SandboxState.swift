@@ -19,7 +19,7 @@ public actor SandboxState {
     /// What completed jobs stored, job by job in the order they completed.
     private var stored: [(job: String, upload: ParsedImport)] = []
     private var contactsStored = 0
-    /// Distinct stored numbers, counted when asked (by sorting PhoneNormalizer.keys, which
+    /// Distinct stored numbers, counted when asked (by sorting E164 keys, which
     /// are one-to-one for E.164), not as jobs complete: hashing a million keys there cost
     /// an eighth of the server's time. `contactsStored` when counted, and the count.
     private var distinctPhones = (stored: 0, count: 0)

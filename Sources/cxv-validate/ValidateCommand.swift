@@ -1,6 +1,8 @@
 import ArgumentParser
 import CXVCLI
 import CXVCore
+import CXVInput
+import CXVValidate
 import Foundation
 
 @main
@@ -109,14 +111,14 @@ struct ValidateCommand: ParsableCommand {
         try runStage(diagnostics) {
             let phone = try PhoneNormalizer(region: region, strict: strict)
             var options = ValidateOptions(rules: ValidationRules(required: try requiredFields(), phone: phone))
-            options.format = inputFormat
-            options.delimiter = try delimiterByte()
-            options.encoding = encoding
+            options.reading.format = inputFormat
+            options.reading.delimiter = try delimiterByte()
+            options.reading.encoding = encoding
             options.overrides = try HeaderMap.parseOverrides(map)
             options.dedupe = dedupe
             options.suppressPath = suppress
             options.jobs = jobs
-            options.maxRowBytes = maxRowBytes
+            options.reading.maxRowBytes = maxRowBytes
             let sink = try output.sink()
             let run = try ValidateRun(options: options, output: sink, warn: diagnostics.warn, info: diagnostics.info)
             let meter = diagnostics.progress(ValidateTally()) {

@@ -1,5 +1,7 @@
 import XCTest
 @testable import CXVCore
+@testable import CXVInput
+@testable import CXVValidate
 
 final class DialectSnifferTests: XCTestCase {
     func sniff(_ text: String, complete: Bool = true) -> String? {
@@ -10,7 +12,7 @@ final class DialectSnifferTests: XCTestCase {
         XCTAssertEqual(sniff("phone,first,last\n+1202,Ada,L\n"), ",")
         // Excel in a comma-decimal locale: a decimal comma in every row must not win.
         XCTAssertEqual(sniff("Phone;Nom;Montant\n+33123;Dupont;1,5\n+33124;Durand;2,25\n"), ";")
-        XCTAssertEqual(sniff("\u{FEFF}phone\tfirst\tlast\r\n+1202\tAda\tL\r\n"), "\t")
+        XCTAssertEqual(sniff("phone\tfirst\tlast\r\n+1202\tAda\tL\r\n"), "\t")
         XCTAssertEqual(sniff("phone|first|last\n+1202|Ada|L\n"), "|")
     }
 
@@ -31,7 +33,7 @@ final class DialectSnifferTests: XCTestCase {
     }
 
     func testHeaderSplitsAsTheReaderWould() {
-        XCTAssertEqual(DialectSniffer.header(in: Array("\u{FEFF}Phone;\"Nom; complet\";Email\r\nx".utf8), delimiter: UInt8(ascii: ";")),
+        XCTAssertEqual(DialectSniffer.header(in: Array("Phone;\"Nom; complet\";Email\r\nx".utf8), delimiter: UInt8(ascii: ";")),
                        ["Phone", "Nom; complet", "Email"])
     }
 }

@@ -1,6 +1,8 @@
 import CPhoneNumber
 import XCTest
 @testable import CXVCore
+@testable import CXVInput
+@testable import CXVValidate
 
 /// cxv-validate's answer for a phone number against libphonenumber's own full parse, possibility
 /// and validity checks, on 200,000 numbers typed every way in 28 regions on six continents.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import CXVCore
+@testable import CXVInput
+@testable import CXVValidate
 
 /// SplitMix64: a tiny seeded generator so every "random" test is reproducible.
 struct SplitMix64: RandomNumberGenerator {
@@ -34,7 +36,7 @@ enum TempFiles {
 struct ReadRow: Equatable, CustomStringConvertible {
     var line: Int
     var fields: [String]
-    var problem: CSVProblem?
+    var problem: RowProblem?
     var raw: String
 
     var description: String { "line \(line) \(fields) \(problem.map { "\($0)" } ?? "-") raw=\(raw.debugDescription)" }

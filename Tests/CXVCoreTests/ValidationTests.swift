@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import CXVCore
+@testable import CXVInput
+@testable import CXVValidate
 
 private extension PhoneNormalizer {
     func outcome(_ text: String) -> (Outcome, String) {
@@ -18,10 +20,10 @@ private func isNotE164(_ o: PhoneNormalizer.Outcome) -> Bool {
 final class PhoneNormalizerTests: XCTestCase {
     func testIsE164() {
         for s in ["+12025550143", "+12", "+442079460958", "+123456789012345"] {
-            XCTAssertTrue(withBytes(s) { PhoneNormalizer.isE164($0) }, s)
+            XCTAssertTrue(withBytes(s) { E164.matches($0) }, s)
         }
         for s in ["", "+", "+1", "+0123456", "12025550143", "+1234567890123456", "+1202555014a", "+1 202", "++1202", " +1202", "+1-202"] {
-            XCTAssertFalse(withBytes(s) { PhoneNormalizer.isE164($0) }, s)
+            XCTAssertFalse(withBytes(s) { E164.matches($0) }, s)
         }
     }
 
@@ -97,12 +99,12 @@ final class PhoneNormalizerTests: XCTestCase {
         }
         var seen: [UInt64: String] = [:]
         for n in numbers {
-            let key = withBytes(n) { PhoneNormalizer.key($0) }
+            let key = withBytes(n) { E164.key($0) }
             if let other = seen[key] { XCTFail("\(n) and \(other) share key \(key)") }
             seen[key] = n
-            XCTAssertEqual(key, withBytes(n) { PhoneNormalizer.key($0) })
+            XCTAssertEqual(key, withBytes(n) { E164.key($0) })
         }
-        XCTAssertNotEqual(withBytes("+10") { PhoneNormalizer.key($0) }, withBytes("+100") { PhoneNormalizer.key($0) })
+        XCTAssertNotEqual(withBytes("+10") { E164.key($0) }, withBytes("+100") { E164.key($0) })
     }
 }
 
@@ -345,7 +347,7 @@ final class ValidatorTests: XCTestCase {
         XCTAssertEqual(ada["extra"] as? [String: String], ["Notes": "likes math"])
         XCTAssertNil(ada["file"])
         XCTAssertEqual(out.texts[0], #"{"kind":"contact","line":2,"phone_number":"+12025550143","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","extra":{"Notes":"likes math"}}"#)
-        XCTAssertEqual(out.keys[0], withBytes("+12025550143") { PhoneNormalizer.key($0) })
+        XCTAssertEqual(out.keys[0], withBytes("+12025550143") { E164.key($0) })
 
         // Rejects and their codes.
         XCTAssertEqual(codes(out.lines[1]), ["phone_number:not_e164"])

@@ -1,5 +1,7 @@
 import CXVAPI
 import CXVCore
+@testable import CXVInput
+@testable import CXVValidate
 import CXVNet
 import XCTest
 @testable import CXVSandbox
@@ -90,7 +92,7 @@ final class ImportParserTests: XCTestCase {
         XCTAssertEqual(refusal(header + "\n+12025550123,\"Ada,Lovelace,a@x.com\n"), "row 1: a quoted field is never closed")
         // The same phrase cxv-validate's reject for such a row starts with: one set of messages.
         XCTAssertEqual(refusal(header + "\n+12025550123,\"Ada\"x,Lovelace,a@x.com\n"), "row 1: text follows a closing quote")
-        for problem in [CSVProblem.unterminatedQuote, .textAfterQuote, .tooLong(limit: 9)] {
+        for problem in [RowProblem.unterminatedQuote, .textAfterQuote, .tooLong(limit: 9)] {
             XCTAssertTrue(Validator.error(for: problem).message.contains(problem.summary), "\(problem)")
         }
         XCTAssertThrowsError(try ImportParser.parse(body: Array("not gzip".utf8), gzip: true, maxDecompressed: 1 << 20)) {

@@ -4,8 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// A file (or stdin) read in large blocks through one reusable buffer.
-public final class InputSource {
+/// Where the readers get their bytes: a file, stdin, bytes in memory, or a source that wraps
+/// one (converting its encoding, or letting the format be sniffed before reading starts).
+public protocol ByteSource: AnyObject {
+    /// What diagnostics call this input: the path, or `-` for stdin.
+    var name: String { get }
+    /// Reads up to `count` bytes into `buffer`; 0 means end of input.
+    func fill(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
+}
+
+/// A file, stdin, or bytes already in memory (a request body, a test), read as they are.
+public final class InputSource: ByteSource {
     /// What diagnostics call this input: the path, or `-` for stdin.
     public let name: String
     private let fd: Int32
@@ -36,7 +45,7 @@ public final class InputSource {
         self.name = name
         self.fd = -1
         self.ownsDescriptor = false
-        self.peeked = bytes
+        self.memory = bytes
     }
 
     public init(standardInput: Void) {
@@ -49,6 +58,10 @@ public final class InputSource {
     deinit {
         if ownsDescriptor { close(fd) }
     }
+
+    /// The bytes of an in-memory source, and how many have been handed out.
+    private var memory: [UInt8] = []
+    private var memoryOffset = 0
 
     /// The whole of a small file (a secret, a token cache): at most `limit` bytes, or an error.
     /// Foundation's FileManager.contents leaks a page on an empty file, which LeakSanitizer reports.
@@ -65,80 +78,16 @@ public final class InputSource {
         return Array(bytes[..<count])
     }
 
-    /// Set by `decode(from:)`: what is read from here on is converted to UTF-8.
-    private var transcoder: Transcoder?
-    private var undecoded: [UInt8] = []
-    private var decoded: [UInt8] = []
-    private var decodedOffset = 0
-    private var endOfInput = false
-
-    /// From here on, reads `encoding` (an iconv name: windows-1252, utf-16le, …) and hands out
-    /// UTF-8; bytes already peeked are converted too.
-    public func decode(from encoding: String) throws {
-        transcoder = try Transcoder(from: encoding)
-        undecoded = Array(peeked[peekedOffset...])
-        peeked = []
-        peekedOffset = 0
-    }
-
-    /// The encoding being converted from, and how many bytes it did not define (each now U+FFFD).
-    public var decoding: (encoding: String, replaced: Int)? {
-        transcoder.map { ($0.encoding, $0.replaced) }
-    }
-
-    /// Bytes read by `peek` and not yet handed out.
-    private var peeked: [UInt8] = []
-    private var peekedOffset = 0
-
-    /// The first `count` bytes (fewer at end of input), without consuming them.
-    public func peek(_ count: Int) throws -> [UInt8] {
-        while peeked.count - peekedOffset < count, fd >= 0 {
-            var chunk = [UInt8](repeating: 0, count: count - (peeked.count - peekedOffset))
-            let n = try chunk.withUnsafeMutableBytes { try rawRead($0.baseAddress!, count: $0.count) }
-            if n == 0 { break }
-            peeked.append(contentsOf: chunk[..<n])
-        }
-        return Array(peeked[peekedOffset...].prefix(count))
-    }
-
     /// Reads up to `count` bytes into `buffer`; 0 means end of input.
     public func fill(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
-        if peekedOffset < peeked.count {
-            let n = min(count, peeked.count - peekedOffset)
-            peeked.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + peekedOffset, byteCount: n) }
-            peekedOffset += n
-            if peekedOffset == peeked.count {
-                peeked = []
-                peekedOffset = 0
-            }
-            return n
-        }
-        return try rawRead(buffer, count: count)
-    }
-
-    private func rawRead(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
-        guard let transcoder else { return try readDescriptor(buffer, count: count) }
-        while decodedOffset == decoded.count {
-            decoded.removeAll(keepingCapacity: true)
-            decodedOffset = 0
-            if endOfInput && undecoded.isEmpty { return 0 }
-            if !endOfInput {
-                var block = [UInt8](repeating: 0, count: 1 << 16)
-                let n = try block.withUnsafeMutableBytes { try readDescriptor($0.baseAddress!, count: $0.count) }
-                endOfInput = n == 0
-                undecoded.append(contentsOf: block[..<n])
-            }
-            let consumed = undecoded.withUnsafeBytes { transcoder.convert($0, final: endOfInput, into: &decoded) }
-            undecoded.removeFirst(consumed)
-        }
-        let n = min(count, decoded.count - decodedOffset)
-        decoded.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + decodedOffset, byteCount: n) }
-        decodedOffset += n
+        guard fd < 0 else { return try readDescriptor(buffer, count: count) }
+        let n = min(count, memory.count - memoryOffset)
+        if n > 0 { memory.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + memoryOffset, byteCount: n) } }
+        memoryOffset += n
         return n
     }
 
     private func readDescriptor(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
-        if fd < 0 { return 0 }  // in memory: everything was in `peeked`
         while true {
             let n = read(fd, buffer, count)
             if n >= 0 { return n }

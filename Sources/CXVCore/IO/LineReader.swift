@@ -7,7 +7,7 @@ public struct LineReader: ~Copyable {
     public private(set) var lineNumber = 0
     public var sourceName: String { buffer.source.name }
 
-    public init(source: InputSource, maxLineBytes: Int = 32 << 20) {
+    public init(source: any ByteSource, maxLineBytes: Int = 32 << 20) {
         buffer = ReadBuffer(source: source, limit: maxLineBytes)
     }
 

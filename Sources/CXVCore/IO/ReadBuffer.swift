@@ -6,16 +6,17 @@ import Darwin
 
 /// The one window over an input that the line and CSV readers scan: bytes
 /// `[start, end)` are unread; `refill` compacts, grows up to `limit`, and reads more.
-struct ReadBuffer: ~Copyable {
-    private(set) var storage: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
-    var start = 0
-    private(set) var end = 0
-    private(set) var atEOF = false
-    let limit: Int
-    let source: InputSource
+/// Public for the CSV reader in CXVInput, whose inner loop reads `storage` directly.
+public struct ReadBuffer: ~Copyable {
+    public private(set) var storage: UnsafeMutablePointer<UInt8>
+    public private(set) var capacity: Int
+    public var start = 0
+    public private(set) var end = 0
+    public private(set) var atEOF = false
+    public let limit: Int
+    public let source: any ByteSource
 
-    init(source: InputSource, initialCapacity: Int = 1 << 20, limit: Int) {
+    public init(source: any ByteSource, initialCapacity: Int = 1 << 20, limit: Int) {
         self.source = source
         self.limit = max(limit, 16)
         self.capacity = min(initialCapacity, self.limit + 1)
@@ -24,11 +25,11 @@ struct ReadBuffer: ~Copyable {
 
     deinit { storage.deallocate() }
 
-    var count: Int { end - start }
+    @inlinable public var count: Int { end - start }
 
     /// Reads more input, keeping the unread bytes. Returns false at end of input,
     /// or when the unread bytes already fill `limit` (the caller reports that).
-    mutating func refill() throws -> Bool {
+    public mutating func refill() throws -> Bool {
         if atEOF { return false }
         if start > 0 {
             let n = end - start
@@ -55,13 +56,13 @@ struct ReadBuffer: ~Copyable {
     }
 
     /// Index of the first `byte` in `from..<to` (to the end of the unread bytes by default), or nil.
-    func find(_ byte: UInt8, from: Int, to: Int? = nil) -> Int? {
+    @inlinable public func find(_ byte: UInt8, from: Int, to: Int? = nil) -> Int? {
         let to = to ?? end
         guard from < to, let p = memchr(storage + from, Int32(byte), to - from) else { return nil }
         return storage.distance(to: p.assumingMemoryBound(to: UInt8.self))
     }
 
-    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+    @inlinable public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage + range.lowerBound, count: range.count)
     }
 }

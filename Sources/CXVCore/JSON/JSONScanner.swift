@@ -17,7 +17,7 @@ public struct JSONScanner {
         self.bytes = bytes
     }
 
-    func fail(_ reason: String) -> JSONError {
+    public func fail(_ reason: String) -> JSONError {
         JSONError(offset: offset, reason: reason)
     }
 

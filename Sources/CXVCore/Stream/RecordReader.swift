@@ -42,7 +42,7 @@ public struct RecordReader: ~Copyable {
 
     /// Records of kinds that `owns` accepts are left to their decoder to check in
     /// full (it reads them anyway); every other line is checked here.
-    public init(source: InputSource, maxLineBytes: Int = 32 << 20, owns: @escaping (RecordKind) -> Bool = { _ in false }) {
+    public init(source: any ByteSource, maxLineBytes: Int = 32 << 20, owns: @escaping (RecordKind) -> Bool = { _ in false }) {
         lines = LineReader(source: source, maxLineBytes: maxLineBytes)
         self.owns = owns
     }

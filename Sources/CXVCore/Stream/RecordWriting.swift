@@ -1,3 +1,16 @@
+/// One reason a row will not be imported: an entry of a reject record's `errors`.
+public struct ValidationError: Equatable, Sendable {
+    public var field: String
+    public var code: String
+    public var message: String
+
+    public init(field: String, code: String, message: String) {
+        self.field = field
+        self.code = code
+        self.message = message
+    }
+}
+
 /// The `tally` a stage writes last: its name, then its control totals in order.
 public func tallyRecord(stage: String, mode: String? = nil, _ counts: KeyValuePairs<String, Int>,
                         more: [(String, Int)] = []) -> [UInt8] {

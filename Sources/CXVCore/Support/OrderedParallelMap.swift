@@ -14,8 +14,33 @@ public func orderedParallelMap<Input: Sendable, Output: Sendable>(
     transform: @escaping @Sendable (Input) throws -> Output,
     consume: (Output) throws -> Void
 ) throws {
+    try orderedParallelMap(width: width, feed: { submit in
+        while let item = try produce() { try submit(item) }
+    }, transform: transform, consume: consume)
+}
+
+/// The same, for a producer that pushes: `feed` calls `submit` with each item in turn (a
+/// parser that hands out rows from its callbacks), and `submit` returns once the item is queued.
+public func orderedParallelMap<Input: Sendable, Output: Sendable>(
+    width: Int,
+    feed: (_ submit: (Input) throws -> Void) throws -> Void,
+    transform: @escaping @Sendable (Input) throws -> Output,
+    consume: (Output) throws -> Void
+) throws {
+    try withoutActuallyEscaping(consume) { consume in
+        try orderedParallelMap(width: width, feed: feed, transform: transform, escapingConsume: consume)
+    }
+}
+
+/// The one implementation; `consume` is escaping only so that `feed`'s argument may call it.
+private func orderedParallelMap<Input: Sendable, Output: Sendable>(
+    width: Int,
+    feed: (_ submit: (Input) throws -> Void) throws -> Void,
+    transform: @escaping @Sendable (Input) throws -> Output,
+    escapingConsume consume: @escaping (Output) throws -> Void
+) throws {
     guard width > 1 else {
-        while let item = try produce() { try consume(try transform(item)) }
+        try feed { item in try consume(try transform(item)) }
         return
     }
     let jobs = JobQueue<Input, Output>()
@@ -47,7 +72,7 @@ public func orderedParallelMap<Input: Sendable, Output: Sendable>(
         }
         try consume(try result.get())
     }
-    while let item = try produce() {
+    try feed { item in
         let slot = ResultSlot<Output>()
         pending.append(slot)
         jobs.put(item, slot)

@@ -1,5 +1,8 @@
-/// Why a CSV row could not be split into fields.
-public enum CSVProblem: Equatable, Sendable {
+import CXVCore
+
+/// Why an input row (CSV, NDJSON or sheet) could not be read as fields: the one row-problem
+/// type, so cxv-validate's rejects and cxv-sandbox's refusals say the same thing.
+public enum RowProblem: Equatable, Sendable {
     /// A quote opened and never closed (before end of input or `maxRowBytes`);
     /// the row is taken to be its first physical line and reading resumes after it.
     case unterminatedQuote
@@ -29,6 +32,16 @@ public enum CSVProblem: Equatable, Sendable {
         case let .notAnObject(reason): return "not a JSON object of contact fields: \(reason)"
         }
     }
+
+    /// The phrase and what a person can do about it: the message of cxv-validate's reject.
+    public var message: String {
+        switch self {
+        case .unterminatedQuote: return summary + "; this line was read alone and reading went on after it"
+        case .textAfterQuote: return summary + "; quote the whole field and double inner quotes"
+        case .tooLong: return "row is " + summary
+        case .notAnObject: return summary
+        }
+    }
 }
 
 /// Input rows packed for hand-off to a worker: every field's unescaped bytes in
@@ -43,7 +56,7 @@ public struct RowBatch: Sendable {
         public var firstField: Int
         public var fieldCount: Int
         public var keyed = false
-        public var problem: CSVProblem?
+        public var problem: RowProblem?
         /// The row's first physical line as read, kept only for rows with a problem.
         public var raw: [UInt8]
     }
@@ -84,7 +97,7 @@ public struct RowBatch: Sendable {
     }
 
     /// A row that could not be read at all, with the text to show for it.
-    public mutating func appendProblem(_ problem: CSVProblem, raw: [UInt8], line: Int) {
+    public mutating func appendProblem(_ problem: RowProblem, raw: [UInt8], line: Int) {
         rows.append(Row(line: line, firstField: fieldEnds.count, fieldCount: 0, problem: problem, raw: raw))
     }
 

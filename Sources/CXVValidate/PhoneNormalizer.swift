@@ -1,4 +1,6 @@
 import CPhoneNumber
+import CXVCore
+import CXVInput
 
 /// Turns what people type as a phone number into E.164. The answer is libphonenumber's
 /// (Parse, IsPossibleNumber, and IsValidNumber under `strict`): the shim's fast path gives
@@ -28,23 +30,6 @@ public struct PhoneNormalizer: Sendable {
         self.region = region?.uppercased()
         self.strict = strict
         self.regionCString = self.region.map { Array($0.utf8CString) }
-    }
-
-    /// `^\+[1-9]\d{1,14}$`, the tutorial's rule.
-    @inline(__always)
-    public static func isE164(_ s: UnsafeRawBufferPointer) -> Bool {
-        guard s.count >= 3, s.count <= 16, s[0] == UInt8(ascii: "+"), s[1] >= 0x31, s[1] <= 0x39 else { return false }
-        for i in 2..<s.count where s[i] < 0x30 || s[i] > 0x39 { return false }
-        return true
-    }
-
-    /// The E.164 digits as a number, a compact key for dedupe and suppression.
-    @inline(__always)
-    public static func key(_ e164: UnsafeRawBufferPointer) -> UInt64 {
-        var k: UInt64 = 0
-        for i in 1..<e164.count { k = k &* 10 &+ UInt64(e164[i] &- 0x30) }
-        // The length too, so +1 0… and +10… stay apart.
-        return k &* 16 &+ UInt64(e164.count)
     }
 
     /// Normalises `raw` (already trimmed), appending the E.164 form to `out` when valid.
@@ -78,7 +63,7 @@ public struct PhoneNormalizer: Sendable {
             while length < buffer.count, buffer[length] != 0 { length += 1 }
             let formatted = UnsafeRawBufferPointer(start: buffer.baseAddress, count: length)
             // cxv writes E.164 as the tutorial defines it: at most 15 digits.
-            guard PhoneNormalizer.isE164(formatted) else { return .notE164(hint: "too long") }
+            guard E164.matches(formatted) else { return .notE164(hint: "too long") }
             if strict && valid == 0 { return .invalidForCountry }
             out.append(contentsOf: formatted)
             return .valid

@@ -1,3 +1,6 @@
+import CXVCore
+import CXVInput
+
 /// Email syntax as people mean it (RFC 5321's dot-atom, not every corner of
 /// RFC 5322): `local@domain.tld`, with UTF-8 allowed in the local part.
 public enum EmailSyntax {

@@ -1,15 +1,5 @@
-/// One reason a row will not be imported.
-public struct ValidationError: Equatable, Sendable {
-    public var field: String
-    public var code: String
-    public var message: String
-
-    public init(field: String, code: String, message: String) {
-        self.field = field
-        self.code = code
-        self.message = message
-    }
-}
+import CXVCore
+import CXVInput
 
 /// The rules of cxv-validate: phone_number required and E.164 (after
 /// normalisation), the `required` name fields present, email well formed when given.
@@ -245,19 +235,11 @@ public struct Validator: Sendable {
         }
         writer.endObject()
         writer.endRecord()
-        return phone.withUnsafeBytes { PhoneNormalizer.key($0) }
+        return phone.withUnsafeBytes { E164.key($0) }
     }
 
-    public static func error(for problem: CSVProblem) -> ValidationError {
-        // The problem's own phrase, and what a person can do about it.
-        let message: String
-        switch problem {
-        case .unterminatedQuote: message = problem.summary + "; this line was read alone and reading went on after it"
-        case .textAfterQuote: message = problem.summary + "; quote the whole field and double inner quotes"
-        case .tooLong: message = "row is " + problem.summary
-        case .notAnObject: message = problem.summary
-        }
-        return .init(field: "", code: problem.code, message: message)
+    public static func error(for problem: RowProblem) -> ValidationError {
+        .init(field: "", code: problem.code, message: problem.message)
     }
 
     /// Encodes a reject for `row`, with `record` holding the row as read.

@@ -1,5 +1,7 @@
+import CXVCore
+
 /// The one CSV reader: RFC 4180 (quoted fields, doubled quotes, delimiters and
-/// newlines inside quotes, CRLF or LF, a leading UTF-8 BOM, blank lines skipped),
+/// newlines inside quotes, CRLF or LF, blank lines skipped; a BOM is InputSniffer's to drop),
 /// streaming in bounded memory. A malformed row becomes a row with a `problem`,
 /// never the end of the input.
 public struct CSVReader: ~Copyable {
@@ -8,7 +10,6 @@ public struct CSVReader: ~Copyable {
     private let maxRowBytes: Int
     /// Physical line number of the byte at `buffer.start`.
     private var line = 1
-    private var sawStart = false
     public var sourceName: String { buffer.source.name }
 
     private static let quote = UInt8(ascii: "\"")
@@ -16,7 +17,7 @@ public struct CSVReader: ~Copyable {
     private static let cr = UInt8(ascii: "\r")
 
     /// `delimiter` is never a quote, CR or LF: cxv-validate's --delimiter refuses them.
-    public init(source: InputSource, delimiter: UInt8 = UInt8(ascii: ","), maxRowBytes: Int = 1 << 20) {
+    public init(source: any ByteSource, delimiter: UInt8 = UInt8(ascii: ","), maxRowBytes: Int = 1 << 20) {
         precondition(delimiter != CSVReader.quote && delimiter != CSVReader.lf && delimiter != CSVReader.cr,
                      "a CSV delimiter cannot be a quote or a line ending")
         // Room for a row of exactly maxRowBytes and its CRLF.
@@ -51,14 +52,6 @@ public struct CSVReader: ~Copyable {
     /// Reads one row. Returns false at end of input.
     public mutating func readRow(into batch: inout RowBatch) throws -> Bool {
         var pos = buffer.start
-        if !sawStart {
-            sawStart = true
-            if try available(&pos), try ensure(3, at: &pos),
-               buffer.storage[pos] == 0xEF, buffer.storage[pos + 1] == 0xBB, buffer.storage[pos + 2] == 0xBF {
-                buffer.start += 3
-                pos += 3
-            }
-        }
         // Blank lines separate nothing.
         while try available(&pos) {
             let b = buffer.storage[pos]
@@ -86,7 +79,7 @@ public struct CSVReader: ~Copyable {
         }
         var newlinesInRow = 0
         var quotedNewlines = 0
-        var problem: CSVProblem?
+        var problem: RowProblem?
         var terminator = 0  // bytes of the row's line ending, not counted against maxRowBytes
 
         fields: while true {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CXVCore
 
 /// Turns bytes of a legacy code page or UTF-16 into UTF-8, through the C library's iconv, so
 /// that every reader downstream sees UTF-8. A byte the encoding does not define becomes U+FFFD.
@@ -51,5 +52,47 @@ final class Transcoder {
             }
         }
         return consumed
+    }
+}
+
+/// A source read through a Transcoder: `base` in a legacy code page or UTF-16, handed out as UTF-8.
+public final class TranscodingSource: ByteSource {
+    public let base: any ByteSource
+    public var name: String { base.name }
+    private let transcoder: Transcoder
+    private var undecoded: [UInt8] = []
+    private var decoded: [UInt8] = []
+    private var decodedOffset = 0
+    private var endOfInput = false
+
+    /// `encoding` is an iconv name (windows-1252, utf-16le, …).
+    public init(_ base: any ByteSource, encoding: String) throws {
+        self.base = base
+        self.transcoder = try Transcoder(from: encoding)
+    }
+
+    /// The encoding as the user named it.
+    public var encoding: String { transcoder.encoding }
+    /// Bytes the encoding does not define, each read as U+FFFD.
+    public var replaced: Int { transcoder.replaced }
+
+    public func fill(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        while decodedOffset == decoded.count {
+            decoded.removeAll(keepingCapacity: true)
+            decodedOffset = 0
+            if endOfInput && undecoded.isEmpty { return 0 }
+            if !endOfInput {
+                var block = [UInt8](repeating: 0, count: 1 << 16)
+                let n = try block.withUnsafeMutableBytes { try base.fill($0.baseAddress!, count: $0.count) }
+                endOfInput = n == 0
+                undecoded.append(contentsOf: block[..<n])
+            }
+            let consumed = undecoded.withUnsafeBytes { transcoder.convert($0, final: endOfInput, into: &decoded) }
+            undecoded.removeFirst(consumed)
+        }
+        let n = min(count, decoded.count - decodedOffset)
+        decoded.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + decodedOffset, byteCount: n) }
+        decodedOffset += n
+        return n
     }
 }

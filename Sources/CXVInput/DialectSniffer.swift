@@ -1,3 +1,5 @@
+import CXVCore
+
 /// Picks a CSV file's delimiter from its first lines, as Excel and CRM exports vary it:
 /// among , ; tab and |, the one that splits every sampled record into the same number of
 /// fields, quotes respected (the most fields wins; a comma wins ties).
@@ -29,13 +31,20 @@ public enum DialectSniffer {
         return batch.strings(of: row)
     }
 
+    /// A delimiter as a person names it: ';' or tab (unquoted, as an option's value takes it).
+    public static func describe(_ delimiter: UInt8, quoted: Bool = true) -> String {
+        if delimiter == UInt8(ascii: "\t") { return "tab" }
+        let character = String(UnicodeScalar(delimiter))
+        return quoted || delimiter == UInt8(ascii: "|") || delimiter == UInt8(ascii: ";") ? "'\(character)'" : character
+    }
+
     /// Fields per record for the first `sampledRecords` complete records.
     static func fieldCounts(in head: [UInt8], delimiter: UInt8, complete: Bool) -> [Int] {
         var counts: [Int] = []
         var fields = 1
         var quoted = false
         var empty = true  // blank lines are not records
-        var i = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var i = 0
         while i < head.count, counts.count < sampledRecords {
             let b = head[i]
             i += 1
