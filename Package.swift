@@ -23,8 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
+        // Not "CZlib": ZIPFoundation defines a clang module of that name on Linux, and two would clash.
         .systemLibrary(
-            name: "CZlib",
+            name: "CXVZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
@@ -42,7 +43,7 @@ let package = Package(
         .target(
             name: "CXVCore",
             dependencies: [
-                "CZlib",
+                "CXVZlib",
                 "CDeflate",
                 "CPhoneNumber",
                 .product(name: "Crypto", package: "swift-crypto"),
