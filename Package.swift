@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Not "CZlib": ZIPFoundation defines a clang module of that name on Linux, and two would clash.
@@ -36,6 +37,12 @@ let package = Package(
             providers: [.apt(["libdeflate-dev"])]
         ),
         .systemLibrary(name: "CMalloc"),
+        // SAX2 push parsing of workbook parts, a chunk at a time, for the .xlsx reader.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         .target(
             name: "CPhoneNumber",
             linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf")]
@@ -46,7 +53,9 @@ let package = Package(
                 "CXVZlib",
                 "CDeflate",
                 "CPhoneNumber",
+                "CLibXML2",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             // Exclusivity is checked statically and in debug builds (every test run);
             // at run time in release it cost cxv-chunk a third of its time.
