@@ -124,7 +124,7 @@ let package = Package(
 
 // libFuzzer targets, only for `make fuzz` (CXV_FUZZ=1): libFuzzer supplies their main.
 if Context.environment["CXV_FUZZ"] != nil {
-    for name in ["fuzz-csv", "fuzz-ndjson"] {
+    for name in ["fuzz-csv", "fuzz-ndjson", "fuzz-xlsx"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["CXVCore"], path: "Fuzz/\(name)",
                                                  swiftSettings: [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"])],
                                                  linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
