@@ -192,7 +192,7 @@ final class XLSXTests: XCTestCase {
             <row r="9"><c r="A9" t="s"><v>1</v></c><c r="B9" t="inlineStr"><is><t/></is></c></row>\
             <row r="10"><c r="A10"><v>-2.50E2</v></c><c r="C10" t="inlineStr"><is><t>&#233;&#x674E; <![CDATA[<raw>]]></t></is></c></row>\
             <row r="11"><c r="A11" s="3"/><c r="B11" t="inlineStr"><is><t></t></is></c></row>\
-            <row r="12"><c r="B12"><v>0.000</v></c></row>
+            <row><c r="B12"><v>0.000</v></c></row>
             """)
         let workbook = try XLSXWorkbook(name: "people.xlsx", bytes: try zip(workbookParts(sheet: sheet, sharedStrings: sharedStrings)))
         XCTAssertEqual(workbook.sheets, [XLSXWorkbook.Sheet(name: "People", part: "xl/worksheets/people.xml")])
@@ -205,7 +205,7 @@ final class XLSXTests: XCTestCase {
             SheetRow(6, ["1200", "0.005", "0"]),
             SheetRow(9, [" Taro ", "", ""]),
             SheetRow(10, ["-250", "", "é李 <raw>"]),
-            // Row 11 has only empty cells, so it is skipped; 0.000 is 0.
+            // Row 11 has only empty cells, so it is skipped, yet numbers the row without r after it.
             SheetRow(12, ["", "0", ""]),
         ])
         XCTAssertEqual(try workbook.firstRow(of: workbook.sheets[0])?.line, 2)
@@ -232,6 +232,27 @@ final class XLSXTests: XCTestCase {
             throw Refused()
         }) { XCTAssertEqual($0 as? Refused, Refused()) }
         XCTAssertEqual(calls, 1)
+    }
+
+    func testARowPastTheLimitBecomesATooLongProblemRow() throws {
+        let long = String(repeating: "x", count: SheetRowReader.maxRowBytes)
+        let cells = "<c t=\"inlineStr\"><is><t>\(long)</t></is></c><c><v>1</v></c>"
+        var sheet = worksheet("<row r=\"1\"><c t=\"inlineStr\"><is><t>Phone</t></is></c></row>"
+                              + "<row r=\"2\">\(cells)</row><row r=\"3\"><c><v>2</v></c></row>")
+        var workbook = try XLSXWorkbook(name: "long.xlsx", bytes: try zip(workbookParts(sheet: sheet)))
+        var read: [(line: Int, problem: CSVProblem?, fields: [String], raw: Int)] = []
+        try workbook.read(workbook.sheets[0], maxRows: 10) { batch in
+            read += batch.rows.map { ($0.line, $0.problem, batch.strings(of: $0), $0.raw.count) }
+        }
+        XCTAssertEqual(read.map(\.line), [1, 2, 3])
+        XCTAssertEqual(read.map(\.problem), [nil, .tooLong(limit: 1 << 20), nil])
+        XCTAssertEqual(read.map(\.fields), [["Phone"], [], ["2"]])
+        XCTAssertEqual(read[1].raw, 4096, "the start of the row is kept to show")
+
+        sheet = worksheet("<row r=\"4\">\(cells)</row>")
+        workbook = try XLSXWorkbook(name: "long.xlsx", bytes: try zip(workbookParts(sheet: sheet)))
+        assertDataError(try workbook.firstRow(of: workbook.sheets[0]), source: "long.xlsx", line: 4,
+                        ["the first row is longer than 1048576 bytes"])
     }
 
     // MARK: Errors

@@ -25,6 +25,8 @@ final class SheetRowReader: XMLPartHandler {
 
     /// A row whose fields pass this many bytes becomes a `.tooLong` problem row, as in CSVReader.
     static let maxRowBytes = 1 << 20
+    /// How much of such a row is kept to show, as CSVReader keeps of its line.
+    private static let maxRawBytes = 4096
     /// A batch is handed on at `maxRows` rows, or earlier when it holds this many bytes or fields,
     /// so very wide or very long rows still keep memory bounded.
     private static let maxBatchBytes = 4 << 20
@@ -179,6 +181,8 @@ final class SheetRowReader: XMLPartHandler {
         // An empty value is no field: the row's fields reach its last non-empty cell only.
         guard !cellValue.isEmpty else { return }
         if batch.storage.count - rowStorageStart + cellColumn + cellValue.count > Self.maxRowBytes {
+            // Kept only until the row ends, as the start of its raw text.
+            batch.storage.append(contentsOf: cellValue.prefix(Self.maxRawBytes))
             rowTooLong = true
             return
         }
@@ -190,8 +194,10 @@ final class SheetRowReader: XMLPartHandler {
 
     private func endRow() throws {
         inRow = false
+        // An empty row is not emitted, but it still numbers the rows after it.
+        lastLine = line
         if rowTooLong {
-            let raw = Array(batch.storage[rowStorageStart..<min(batch.storage.count, rowStorageStart + 4096)])
+            let raw = Array(batch.storage[rowStorageStart..<min(batch.storage.count, rowStorageStart + Self.maxRawBytes)])
             batch.storage.removeSubrange(rowStorageStart...)
             batch.fieldEnds.removeSubrange(rowFirstField...)
             batch.appendProblem(.tooLong(limit: Self.maxRowBytes), raw: raw, line: line)
@@ -205,7 +211,6 @@ final class SheetRowReader: XMLPartHandler {
             batch.rows.append(RowBatch.Row(line: line, firstField: rowFirstField,
                                            fieldCount: batch.fieldEnds.count - rowFirstField, problem: nil, raw: []))
         }
-        lastLine = line
         if batch.rows.count >= maxRows || batch.storage.count >= Self.maxBatchBytes
             || batch.fieldEnds.count >= Self.maxBatchFields {
             try flush()
