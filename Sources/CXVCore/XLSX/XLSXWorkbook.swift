@@ -28,24 +28,34 @@ public final class XLSXWorkbook {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw CXVError.noInput(path: path, reason: "cannot read the workbook: no readable file there")
         }
-        let archive: Archive
-        do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw CXVError.data(source: path, line: 1, message: "not an .xlsx workbook: not a zip archive")
+        // A zip starts with a local file header (or, empty, its end record); ZIPFoundation would
+        // search all of any other file for an end record, four bytes at a time.
+        let start = FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 4) } ?? Data()
+        guard Self.startsLikeAZip(Array(start)),
+              let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .read) else {
+            throw Self.notAZip(path)
         }
         try self.init(source: path, archive: archive)
     }
 
     /// A workbook held in memory, for fuzzing and tests.
     public convenience init(name: String, bytes: [UInt8]) throws {
-        let archive: Archive
-        do {
-            archive = try Archive(data: Data(bytes), accessMode: .read)
-        } catch {
-            throw CXVError.data(source: name, line: 1, message: "not an .xlsx workbook: not a zip archive")
+        guard Self.startsLikeAZip(bytes) else { throw Self.notAZip(name) }
+        // Read from a private temporary file, not ZIPFoundation's in-memory archive: in 0.9.20 that
+        // traps when a hostile offset points past the end, and leaks when there is no end record.
+        // A file read past its end just reads nothing. It leaves the directory once open.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("cxv-xlsx-\(UUID().uuidString).xlsx")
+        guard FileManager.default.createFile(atPath: copy.path, contents: Data(bytes),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw CXVError.io(path: copy.path, reason: "cannot write a temporary copy of workbook \(name)")
         }
+        defer { try? FileManager.default.removeItem(at: copy) }
+        guard let archive = try? Archive(url: copy, accessMode: .read) else { throw Self.notAZip(name) }
         try self.init(source: name, archive: archive)
+    }
+
+    private static func notAZip(_ source: String) -> CXVError {
+        CXVError.data(source: source, line: 1, message: "not an .xlsx workbook: not a zip archive")
     }
 
     private init(source: String, archive: Archive) throws {
@@ -68,7 +78,7 @@ public final class XLSXWorkbook {
     }
 
     /// The sheet's first non-empty row as text, and its sheet row number; nil for an empty sheet.
-    /// Parsing stops after that row.
+    /// Parsing stops after that row. A first row past the row limit (1 MiB) is an error: it is no header.
     public func firstRow(of sheet: Sheet) throws -> (line: Int, fields: [String])? {
         var first: (line: Int, fields: [String])?
         try read(sheet, maxRows: 1) { batch in
@@ -93,6 +103,11 @@ public final class XLSXWorkbook {
                 try reader.flush()
             }
         }
+    }
+
+    private static func startsLikeAZip(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && bytes[0] == 0x50 && bytes[1] == 0x4B
+            && ((bytes[2] == 3 && bytes[3] == 4) || (bytes[2] == 5 && bytes[3] == 6))
     }
 
     private static let workbookPart = "xl/workbook.xml"
