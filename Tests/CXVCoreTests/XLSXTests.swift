@@ -336,8 +336,8 @@ final class XLSXTests: XCTestCase {
 
     /// Reads a generated sheet of CXV_XLSX_ROWS rows (20,000 by default, so the debug suite stays fast):
     /// every row comes out in order with its fields. Run with a million rows in a release build to
-    /// see peak memory and speed, which it prints:
-    /// `CXV_XLSX_ROWS=1000000 swift test -c release --filter XLSXTests.testALargeSheetStreams`.
+    /// see peak memory and speed, which it prints (release tests need `-enable-testing` for @testable):
+    /// `CXV_XLSX_ROWS=1000000 swift test -c release -Xswiftc -enable-testing --filter XLSXTests.testALargeSheetStreams`.
     func testALargeSheetStreams() throws {
         let count = Int(ProcessInfo.processInfo.environment["CXV_XLSX_ROWS"] ?? "") ?? 20_000
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cxv-xlsx-\(UUID().uuidString).xlsx")
