@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbox
-APT_PACKAGES := zlib1g-dev libdeflate-dev libphonenumber-dev curl openssl man-db tmux
+APT_PACKAGES := zlib1g-dev libdeflate-dev libphonenumber-dev libxml2-dev curl openssl man-db tmux
 BENCH_PACKAGES := gzip pigz miller time bc
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
@@ -17,7 +17,7 @@ help:
 	@echo "make release   optimised binaries"
 	@echo "make man       regenerate man/cxv-*.1 from the commands (ArgumentParser's generate-manual); man/cxv.7 is by hand"
 	@echo "make completions   regenerate completions/ (bash, zsh, fish) from the commands"
-	@echo "make fuzz      run the CSV and NDJSON fuzzers (libFuzzer + ASan), FUZZ_TIME seconds each"
+	@echo "make fuzz      run the CSV, NDJSON and XLSX fuzzers (libFuzzer + ASan), FUZZ_TIME seconds each"
 	@echo "make test-asan / make test-tsan   every test under the address / thread sanitizer"
 	@echo "make install   release binaries, man pages (man1, man7) and bash/zsh/fish completions under \$$(DESTDIR)\$$(PREFIX)"
 	@echo "make uninstall remove exactly the files make install put there"
@@ -79,11 +79,16 @@ FUZZ_BIN = .build-fuzz/x86_64-unknown-linux-gnu/debug
 fuzz: deps
 	CXV_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product fuzz-csv
 	CXV_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product fuzz-ndjson
+	CXV_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address --product fuzz-xlsx
 	mkdir -p .build-fuzz/artifacts
 	cd .build-fuzz/artifacts && ../../$(FUZZ_BIN)/fuzz-csv -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
 	  -print_final_stats=1 ../../Fuzz/corpus/csv
 	cd .build-fuzz/artifacts && ../../$(FUZZ_BIN)/fuzz-ndjson -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 \
 	  -print_final_stats=1 ../../Fuzz/corpus/ndjson
+	# Opening a zip file leaks Foundation's fileSystemRepresentation buffer: suppressed as in test-asan.
+	cd .build-fuzz/artifacts && LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+	  ../../$(FUZZ_BIN)/fuzz-xlsx -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 \
+	  -print_final_stats=1 ../../Fuzz/corpus/xlsx
 
 # Every test under a sanitizer, in a build folder of its own.
 test-asan: deps

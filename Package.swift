@@ -21,10 +21,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
+        // Not "CZlib": ZIPFoundation defines a clang module of that name on Linux, and two would clash.
         .systemLibrary(
-            name: "CZlib",
+            name: "CXVZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
@@ -35,6 +37,12 @@ let package = Package(
             providers: [.apt(["libdeflate-dev"])]
         ),
         .systemLibrary(name: "CMalloc"),
+        // SAX2 push parsing of workbook parts, a chunk at a time, for the .xlsx reader.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         .target(
             name: "CPhoneNumber",
             linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf")]
@@ -43,7 +51,7 @@ let package = Package(
         .target(
             name: "CXVCore",
             dependencies: [
-                "CZlib",
+                "CXVZlib",
                 "CDeflate",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -51,10 +59,10 @@ let package = Package(
             // at run time in release it cost cxv-chunk a third of its time.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
-        // The input readers: bytes in any encoding to UTF-8 rows (CSV, NDJSON) behind one RowSource.
+        // The input readers: bytes in any encoding, and Excel workbooks, to UTF-8 rows behind one RowSource.
         .target(
             name: "CXVInput",
-            dependencies: ["CXVCore"],
+            dependencies: ["CXVCore", "CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // cxv-validate's engine: header binding, phone and email rules, dedupe, suppression.
@@ -118,7 +126,8 @@ let package = Package(
         .executableTarget(name: "cxv-upload", dependencies: ["CXVNetCLI"]),
         .executableTarget(name: "cxv-poll", dependencies: ["CXVNetCLI"]),
         .executableTarget(name: "cxv-sandbox", dependencies: ["CXVCLI", "CXVSandbox"]),
-        .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore", "CXVInput", "CXVValidate", "CPhoneNumber"]),
+        .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore", "CXVInput", "CXVValidate", "CPhoneNumber",
+                                                  .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "CXVNetTests", dependencies: ["CXVNet", "CXVAPI"]),
         .testTarget(name: "CXVSandboxTests", dependencies: ["CXVSandbox", "CXVCore", "CXVInput", "CXVValidate", "CXVNet", "CXVAPI"]),
         .testTarget(name: "CLITests", dependencies: ["CXVCore"]),
@@ -128,7 +137,7 @@ let package = Package(
 
 // libFuzzer targets, only for `make fuzz` (CXV_FUZZ=1): libFuzzer supplies their main.
 if Context.environment["CXV_FUZZ"] != nil {
-    for name in ["fuzz-csv", "fuzz-ndjson"] {
+    for name in ["fuzz-csv", "fuzz-ndjson", "fuzz-xlsx"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["CXVCore", "CXVInput", "CXVValidate"], path: "Fuzz/\(name)",
                                                  swiftSettings: [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"])],
                                                  linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))

@@ -2,7 +2,7 @@ import CXVCore
 
 /// The formats cxv-validate reads.
 public enum InputFormat: String, CaseIterable, Sendable {
-    case csv, ndjson, auto
+    case csv, ndjson, xlsx, auto
 }
 
 /// How to read an input; what is left unset is found from the input itself.
@@ -12,6 +12,8 @@ public struct ReadOptions: Sendable {
     public var delimiter: UInt8?
     /// An iconv name (windows-1252, …); nil: UTF-8, or UTF-16 by its BOM.
     public var encoding: String?
+    /// The sheet of a workbook to read; nil: the first whose first row is a header.
+    public var sheet: String?
     public var maxRowBytes = 1 << 20
 
     public init() {}
@@ -41,16 +43,24 @@ struct DecodingNotice {
 }
 
 /// Opens an input for reading rows, deciding from its first bytes, in this one place, what
-/// it is: its encoding (`--encoding`, or a UTF-16 BOM), its format (`--format`, the file's
-/// name, or a leading `{`), and for CSV its delimiter (`--delimiter`, or DialectSniffer). A
-/// byte order mark is dropped here; the readers after it see UTF-8 and nothing else.
+/// it is: a workbook (`--input-format xlsx`, the name, or a zip's first bytes), else its
+/// encoding (`--encoding`, or a UTF-16 BOM), its format (`--input-format`, the name, or a
+/// leading `{`), and for CSV its delimiter (`--delimiter`, or DialectSniffer). A byte order
+/// mark is dropped here; the readers after it see UTF-8 and nothing else.
 public enum InputSniffer {
     /// How much of the input the sniffing looks at: the first read of any file.
     static let sample = 64 << 10
     static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    public static func open(_ path: String, options: ReadOptions, notices: InputNotices) throws -> any RowSource {
+    /// `isHeader` tells a header the caller can use, to pick a workbook's sheet.
+    public static func open(_ path: String, options: ReadOptions, notices: InputNotices,
+                            isHeader: ([String]) -> Bool) throws -> any RowSource {
         let raw = Lookahead(try InputSource(path: path))
+        if try isWorkbook(raw, options: options) {
+            // A zip is read from its end: from a file where there is one, else from a copy.
+            let workbook = path == "-" ? try XLSXWorkbook(name: "-", streaming: raw) : try XLSXWorkbook(path: path)
+            return try WorkbookRows(workbook: workbook, sheetName: options.sheet, isHeader: isHeader, notices: notices)
+        }
         let transcoding = try decoder(for: raw, options: options)
         let source = transcoding.map { Lookahead($0) } ?? raw
         try dropByteOrderMark(source)
@@ -58,7 +68,7 @@ public enum InputSniffer {
         switch try format(of: source, options: options) {
         case .ndjson:
             return NDJSONRows(source: source, maxRowBytes: options.maxRowBytes, decoding: decoding)
-        case .csv, .auto:
+        case .csv, .xlsx, .auto:
             // Read once, for the sniffer and for the hint of a missing column.
             let head = try source.peek(sample)
             if transcoding == nil, !isUTF8(head, cut: head.count == sample) {
@@ -97,6 +107,13 @@ public enum InputSniffer {
     /// A UTF-8 BOM, or what a UTF-16 one becomes through iconv, is not part of the first field.
     private static func dropByteOrderMark(_ source: Lookahead) throws {
         if try source.peek(utf8BOM.count) == utf8BOM { try source.skip(utf8BOM.count) }
+    }
+
+    private static func isWorkbook(_ raw: Lookahead, options: ReadOptions) throws -> Bool {
+        if options.format != .auto { return options.format == .xlsx }
+        let name = raw.name.lowercased()
+        if name.hasSuffix(".xlsx") || name.hasSuffix(".xlsm") { return true }
+        return try raw.peek(4) == [0x50, 0x4B, 0x03, 0x04]  // a zip's first local header
     }
 
     private static func format(of source: Lookahead, options: ReadOptions) throws -> InputFormat {

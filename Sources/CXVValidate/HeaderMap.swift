@@ -102,20 +102,12 @@ public struct HeaderMap: Sendable {
             }
             let firstName = header[first]
             guard firstName == name else {
-                throw CXVError.data(source: source, line: line, message: "columns \(first + 1) (\(firstName)) and \(index + 1) (\(name)) both read as \(field.name): say which with --map \(field.name)=\(HeaderMap.quotedForShell(firstName)) or --map \(field.name)=\(HeaderMap.quotedForShell(name))")
+                throw CXVError.data(source: source, line: line, message: "columns \(first + 1) (\(firstName)) and \(index + 1) (\(name)) both read as \(field.name): say which with --map \(field.name)=\(ShellWord.quoted(firstName)) or --map \(field.name)=\(ShellWord.quoted(name))")
             }
             warnings.append("\(source): columns \(first + 1) and \(index + 1) both read as \(field.name); using column \(first + 1), keeping \"\(name)\" under extra")
             roles.append(.extra(recordKeys[index]))
         }
         self.roles = roles
-    }
-
-    /// A header name as a shell word: bare when it is one, else in single quotes.
-    static func quotedForShell(_ name: String) -> String {
-        let bare = !name.isEmpty && name.unicodeScalars.allSatisfy {
-            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_-.".unicodeScalars.contains($0)
-        }
-        return bare ? name : "'" + name.split(separator: "'", omittingEmptySubsequences: false).joined(separator: #"'\''"#) + "'"
     }
 
     public func hasColumn(for field: ContactField) -> Bool {

@@ -75,7 +75,12 @@ public final class ValidateRun {
         let paths = inputs.isEmpty ? ["-"] : inputs
         let notices = InputNotices(warn: warn, info: info)
         for path in paths {
-            let rows = try InputSniffer.open(path, options: options.reading, notices: notices)
+            let overrides = options.overrides
+            let rows = try InputSniffer.open(path, options: options.reading, notices: notices) { names in
+                // A header is one with a phone column: a workbook's cover sheet has none.
+                var map = HeaderMap(overrides: overrides)
+                return (try? map.bind(header: names, source: path)) != nil && map.hasColumn(for: .phoneNumber)
+            }
             try validate(rows, file: paths.count > 1 ? path : nil)
         }
         try output.write(tally.record)

@@ -9,7 +9,7 @@ import Foundation
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cxv-validate",
-        abstract: "Read contacts from CSV or NDJSON and write contact and reject records.",
+        abstract: "Read contacts from CSV, NDJSON or an Excel workbook and write contact and reject records.",
         discussion: """
         Every input row becomes exactly one record: a `contact` ready to chunk, or a \
         `reject` naming its line, each problem (field, code, message) and the row as read. \
@@ -30,14 +30,21 @@ struct ValidateCommand: ParsableCommand {
         --region; a national prefix typed after the country code (+44 (0)20…) is dropped, \
         letters read as on a keypad (1-800-FLOWERS) and an extension left off.
 
+        An Excel workbook (.xlsx) is read as its cells show: a phone stored as a number is its \
+        digits, TRUE and FALSE are words, a date is its serial number; the line of a row is its \
+        row number in the sheet. --delimiter and --encoding apply to text files only.
+
         Exit status: 0 when every row is a contact, 1 when some were rejected, 65 for \
         unreadable input (e.g. no phone column), 66 when a file is missing.
         """,
         version: CXVVersion.current
     )
 
-    @Option(help: "Input format; auto reads .ndjson/.jsonl as NDJSON, .csv as CSV, and otherwise looks at the first byte.")
+    @Option(help: "Input format; auto reads .xlsx (or any zip) as a workbook, .ndjson/.jsonl as NDJSON, .csv as CSV, and otherwise looks at the first byte.")
     var inputFormat: InputFormat = .auto
+
+    @Option(help: ArgumentHelp("The sheet of a workbook to read. Unset: the first sheet whose first row names a phone column (--log-level info says which).", valueName: "name"))
+    var sheet: String?
 
     @Option(help: ArgumentHelp("CSV field delimiter: one character, or 'tab'. Unset: the one of , ; tab | that splits the first lines evenly (--log-level info says which).", valueName: "char"))
     var delimiter: String?
@@ -114,6 +121,7 @@ struct ValidateCommand: ParsableCommand {
             options.reading.format = inputFormat
             options.reading.delimiter = try delimiterByte()
             options.reading.encoding = encoding
+            options.reading.sheet = sheet
             options.overrides = try HeaderMap.parseOverrides(map)
             options.dedupe = dedupe
             options.suppressPath = suppress

@@ -6,7 +6,7 @@ import XCTest
 /// and a stage that finishes accounts for every row it read.
 final class FuzzCorpusTests: XCTestCase {
     /// `command FILE` for each file of a corpus: file name → exit status, and the tally lines.
-    func replay(_ corpus: String, _ command: String) throws -> (statuses: [String: Int32], tallies: [String]) {
+    func replay(_ corpus: String, _ command: String, atLeast: Int = 100) throws -> (statuses: [String: Int32], tallies: [String]) {
         let folder = Pipeline.packageRoot.appendingPathComponent("Fuzz/corpus/\(corpus)").path
         let r = try Pipeline.sh("""
             for f in '\(folder)'/*; do
@@ -24,7 +24,7 @@ final class FuzzCorpusTests: XCTestCase {
                 tallies.append(line)
             }
         }
-        XCTAssertGreaterThan(statuses.count, 100, "the \(corpus) corpus is there")
+        XCTAssertGreaterThanOrEqual(statuses.count, atLeast, "the \(corpus) corpus is there")
         return (statuses, tallies)
     }
 
@@ -43,6 +43,15 @@ final class FuzzCorpusTests: XCTestCase {
         }
         for (file, status) in try replay("ndjson", "cxv-validate --input-format ndjson").statuses {
             XCTAssertTrue([0, 1, 65].contains(status), "cxv-validate \(file): status \(status)")
+        }
+    }
+
+    func testTheWorkbookCorpusThroughCxvValidate() throws {
+        let (statuses, tallies) = try replay("xlsx", "cxv-validate --input-format xlsx --region US", atLeast: 30)
+        for (file, status) in statuses { XCTAssertTrue([0, 1, 65].contains(status), "\(file): status \(status)") }
+        for tally in tallies {
+            let t = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(tally.utf8)) as? [String: Any], tally)
+            XCTAssertEqual(t["read"] as? Int, (t["contacts"] as? Int ?? -1) + (t["rejects"] as? Int ?? -1), tally)
         }
     }
 }

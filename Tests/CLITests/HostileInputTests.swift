@@ -175,6 +175,43 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try Pipeline.sh("cxv-validate '\(bigEndian)'").records.first?["first_name"] as? String, "Zoë")
     }
 
+    /// A workbook as openpyxl writes it: a cover sheet first, then Contacts with phones stored
+    /// as numbers, a blank row, an empty cell in the middle, booleans, a rich-text name.
+    func testAnExcelWorkbookIsReadFromItsContactsSheetWithSheetRowNumbers() throws {
+        let workbook = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/xlsx/contacts.xlsx").standardized.path
+        let expected = [
+            #"{"kind":"contact","line":2,"phone_number":"+12025550101","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"}"#,
+            #"{"kind":"contact","line":3,"phone_number":"+12025550102","first_name":"Zoë","last_name":"Smith & <Co>","email":"zoe@example.com"}"#,
+            #"{"kind":"reject","stage":"validate","line":5,"errors":[{"field":"last_name","code":"required","message":"last_name is required"}],"record":{"Phone":"+1 (202) 555-0103","First Name":"李","Last Name":"","Email":"li@example.com"}}"#,
+            #"{"kind":"contact","line":6,"phone_number":"+12025550104","first_name":"Grace","last_name":"Hopper"}"#,
+            #"{"kind":"reject","stage":"validate","line":7,"errors":[{"field":"","code":"field_count","message":"expected 4 fields as in the header, found 5"}],"record":{"Phone":"12025550105","First Name":"Alan","Last Name":"Turing","Email":"alan@example.com","column_5":"TRUE"}}"#,
+            #"{"kind":"reject","stage":"validate","line":8,"errors":[{"field":"email","code":"invalid_email","message":"email is not a valid address"}],"record":{"Phone":"12025550106","First Name":"  Barbara ","Last Name":"Liskov\nMIT","Email":"FALSE"}}"#,
+            #"{"kind":"contact","line":9,"phone_number":"+12025550107","first_name":"Margaret","last_name":"Hamilton"}"#,
+            #"{"kind":"tally","stage":"validate","read":7,"contacts":4,"rejects":3}"#,
+        ]
+        let byName = try Pipeline.sh("cxv-validate --region US --log-level info '\(workbook)'")
+        XCTAssertEqual(byName.status, 1, byName.stderr)
+        XCTAssertEqual(byName.lines, expected)
+        XCTAssertTrue(byName.stderr.contains("reading sheet Contacts, the first whose first row is a header"), byName.stderr)
+        // From stdin, found by its first bytes, it is the same.
+        let piped = try Pipeline.sh("cxv-validate --region US < '\(workbook)'")
+        XCTAssertEqual(piped.lines, expected, piped.stderr)
+        XCTAssertEqual(try Pipeline.sh("cxv-validate --region US --sheet contacts - < '\(workbook)'").lines, expected)
+        // The cover sheet, asked for, has no phone column: the message names the sheet that has.
+        let cover = try Pipeline.sh("cxv-validate --sheet Cover '\(workbook)'")
+        XCTAssertEqual(cover.status, 65)
+        XCTAssertTrue(cover.stderr.contains("contacts.xlsx:1: no column reads as phone_number in the header (Contact export); with --sheet Contacts it reads as Phone, First Name, Last Name, Email"), cover.stderr)
+        let missing = try Pipeline.sh("cxv-validate --sheet Nope '\(workbook)'")
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("--sheet Nope: \(workbook) has no such sheet; its sheets are Cover, Contacts, 'Notes & <Misc>'"), missing.stderr)
+        // Named .xlsx but not a zip: an error, not rows of binary.
+        let fake = try write("fake.xlsx", Array("phone\n+12025550100\n".utf8))
+        let notZip = try Pipeline.sh("cxv-validate '\(fake)'")
+        XCTAssertEqual(notZip.status, 65)
+        XCTAssertTrue(notZip.stderr.contains("fake.xlsx:1: not an .xlsx workbook: not a zip archive"), notZip.stderr)
+    }
+
     // MARK: - NDJSON
 
     static let hostileLines: [(name: String, line: String)] = [

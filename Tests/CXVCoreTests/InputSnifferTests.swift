@@ -10,7 +10,8 @@ final class InputSnifferTests: XCTestCase {
     private func open(_ bytes: [UInt8], suffix: String = ".txt", options: ReadOptions = ReadOptions()) throws -> any RowSource {
         let path = try TempFiles.write(bytes, in: self, suffix: suffix)
         return try InputSniffer.open(path, options: options,
-                                     notices: InputNotices(warn: { self.notes.append("warn: \($0)") }, info: { self.notes.append("info: \($0)") }))
+                                     notices: InputNotices(warn: { self.notes.append("warn: \($0)") }, info: { self.notes.append("info: \($0)") }),
+                                     isHeader: { $0.contains("Phone") })
     }
 
     /// The header, then every row's line and fields (keyed rows as key=value).

@@ -20,7 +20,7 @@ function __cxv-validate_parse_tokens -S
     set -l unparsed_tokens (__cxv-validate_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-validate'
-        __cxv-validate_parse_subcommand -r 1 'input-format=' 'delimiter=' 'encoding=' 'map=+' 'require=' 'region=' 'strict' 'dedupe' 'suppress=' 'jobs=' 'max-row-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
+        __cxv-validate_parse_subcommand -r 1 'input-format=' 'sheet=' 'delimiter=' 'encoding=' 'map=+' 'require=' 'region=' 'strict' 'dedupe' 'suppress=' 'jobs=' 'max-row-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-validate_parse_subcommand -r 1 'version'
@@ -77,7 +77,8 @@ function __cxv-validate_custom_completion
 end
 
 complete -c 'cxv-validate' -f
-complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" input-format' -l 'input-format' -d 'Input format; auto reads .ndjson/.jsonl as NDJSON, .csv as CSV, and otherwise looks at the first byte.' -rfka 'csv ndjson auto'
+complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" input-format' -l 'input-format' -d 'Input format; auto reads .xlsx (or any zip) as a workbook, .ndjson/.jsonl as NDJSON, .csv as CSV, and otherwise looks at the first byte.' -rfka 'csv ndjson xlsx auto'
+complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" sheet' -l 'sheet' -d 'The sheet of a workbook to read. Unset: the first sheet whose first row names a phone column (--log-level info says which).' -rfka ''
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" delimiter' -l 'delimiter' -d 'CSV field delimiter: one character, or \'tab\'. Unset: the one of , ; tab | that splits the first lines evenly (--log-level info says which).' -rfka ''
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" encoding' -l 'encoding' -d 'Read the input as this encoding (windows-1252, iso-8859-1, iso-8859-15, or any iconv name). Unset: UTF-8, or UTF-16 when the file starts with its BOM.' -rfka ''
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate"' -l 'map' -d 'Read FIELD from the column named HEADER (repeatable), e.g. --map phone_number=Mobile or --map external_id=CustomerNo. FIELD is phone_number, first_name, last_name, email or external_id.' -rfka ''

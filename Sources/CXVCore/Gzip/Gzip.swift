@@ -1,5 +1,5 @@
 import CDeflate
-import CZlib
+import CXVZlib
 import Foundation
 
 /// Why zlib refused.
