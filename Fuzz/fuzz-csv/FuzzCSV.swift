@@ -1,7 +1,12 @@
-// libFuzzer target: the dialect sniffer, the CSV reader and the validator over arbitrary bytes (make fuzz).
+// libFuzzer target: InputSniffer (BOM, UTF-16, format, delimiter), the readers it picks and
+// the validator, over arbitrary bytes as cxv-validate opens a file (make fuzz).
+#if canImport(Glibc)
+import Glibc
+#endif
 import CXVCore
 import CXVInput
 import CXVValidate
+import Foundation
 
 /// National formats go through libphonenumber, as with --region US.
 private let rules = ValidationRules(phone: try! PhoneNormalizer(region: "US", strict: false))
@@ -11,20 +16,27 @@ private let rules = ValidationRules(phone: try! PhoneNormalizer(region: "US", st
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))
-    // The delimiter as cxv-validate finds it, so the sniffer meets the same bytes.
-    let delimiter = DialectSniffer.delimiter(in: bytes, complete: true) ?? UInt8(ascii: ",")
-    precondition(DialectSniffer.candidates.contains(delimiter), "the sniffer picks one of its candidates")
-    _ = DialectSniffer.header(in: bytes, delimiter: delimiter)
-    var reader = CSVReader(source: InputSource(name: "fuzz", bytes: bytes), delimiter: delimiter, maxRowBytes: 4096)
-    var header = RowBatch()
-    guard (try? reader.readRow(into: &header)) == true, header.rows[0].problem == nil else { return 0 }
+    // A file, as cxv-validate reads one: the sniffer peeks at it, then the reader it picks reads it.
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("cxv-fuzz-\(getpid()).input").path
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return 0 }
+    defer { unlink(path) }
+    var options = ReadOptions()
+    options.maxRowBytes = 4096
+    let quiet = InputNotices(warn: { _ in }, info: { _ in })
+    guard let rows = try? InputSniffer.open(path, options: options, notices: quiet, isHeader: { _ in true }) else { return 0 }
     var map = HeaderMap(overrides: [:])
-    guard (try? map.bind(header: header.strings(of: header.rows[0]), source: "fuzz")) != nil else { return 0 }
+    var lastLine = 0
+    do {
+        if let header = try rows.readHeader() {
+            try map.bind(header: header.names, source: "fuzz")
+            lastLine = header.line
+        }
+    } catch {
+        return 0
+    }
     let validator = Validator(rules: rules, map: map, file: nil)
-    var lastLine = header.rows[0].line
-    while true {
-        var batch = RowBatch()
-        guard let more = try? reader.read(into: &batch, maxRows: 16), more else { break }
+    try? rows.forEachBatch(maxRows: 16) { batch in
+        precondition(!batch.rows.isEmpty && batch.rows.count <= 16, "a batch holds 1 to maxRows rows")
         for row in batch.rows {
             precondition(row.line > lastLine, "line numbers go forward")
             lastLine = row.line
