@@ -63,7 +63,7 @@ public struct StreamOptions: ParsableArguments {
 }
 
 /// Runs a stage's body: errors become one message on stderr and the exit status
-/// of DESIGN §4; a closed stdout ends the stage quietly.
+/// of docs/design.md §4; a closed stdout ends the stage quietly.
 public func runStage(_ diagnostics: Diagnostics, _ body: () throws -> ExitStatus) throws {
     signal(SIGPIPE, SIG_IGN)  // a closed pipe shows up as EPIPE, handled as OutputClosed
     tuneAllocator()

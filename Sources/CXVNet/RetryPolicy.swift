@@ -1,4 +1,4 @@
-/// When and how long to wait before trying a request again (DESIGN §4): exponential
+/// When and how long to wait before trying a request again (docs/design.md §4): exponential
 /// backoff with full jitter, `Retry-After` first, bounded attempts and total time,
 /// and only for what can succeed on a retry (network errors, 408, 429, 5xx).
 public struct RetryPolicy: Sendable {

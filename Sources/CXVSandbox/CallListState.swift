@@ -1,4 +1,4 @@
-// The calling lists the sandbox serves (DESIGN §3b): records keyed by external id, upload jobs, the tenant's capacity.
+// The calling lists the sandbox serves (docs/design.md §3b): records keyed by external id, upload jobs, the tenant's capacity.
 import CXVCore
 import Foundation
 

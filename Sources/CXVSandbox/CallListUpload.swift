@@ -1,4 +1,4 @@
-// Reads a call-list upload (DESIGN §3b): the JSON body's required fields, its base64 CSV file, and the records in it.
+// Reads a call-list upload (docs/design.md §3b): the JSON body's required fields, its base64 CSV file, and the records in it.
 import CXVCore
 import CXVInput
 import Foundation

@@ -1,4 +1,4 @@
-// The HTTP face of CXone's routes in the sandbox (DESIGN §3b): access-key sign-in, discovery, calling lists.
+// The HTTP face of CXone's routes in the sandbox (docs/design.md §3b): access-key sign-in, discovery, calling lists.
 import CXVAPI
 import CXVCore
 import HTTPTypes

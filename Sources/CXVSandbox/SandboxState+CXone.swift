@@ -1,4 +1,4 @@
-// CXone's side of the sandbox (DESIGN §3b): access-key sign-in, discovery, and the calling lists' routes.
+// CXone's side of the sandbox (docs/design.md §3b): access-key sign-in, discovery, and the calling lists' routes.
 import CXVCore
 import Foundation
 

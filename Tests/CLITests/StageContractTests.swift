@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// What DESIGN §1 and §4 promise of every stage, checked on each of them: `-o` is atomic,
+/// What docs/design.md §1 and §4 promise of every stage, checked on each of them: `-o` is atomic,
 /// a closed stdout ends it quietly with 0, and `--version` is the one version.
 final class StageContractTests: XCTestCase {
     var dir: URL!

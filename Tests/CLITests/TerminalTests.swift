@@ -97,7 +97,7 @@ enum TerminalError: Error {
     case timeout(String)
 }
 
-/// DESIGN §4's progress line, checked on a real terminal under tmux: cxv-report draws one
+/// docs/design.md §1's progress line, checked on a real terminal under tmux: cxv-report draws one
 /// live line, a stage alone draws its own, nothing in a pipe, nothing on stdout.
 final class TerminalTests: XCTestCase {
     var dir: URL!

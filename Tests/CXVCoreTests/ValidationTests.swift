@@ -338,7 +338,7 @@ final class ValidatorTests: XCTestCase {
         }
         XCTAssertEqual(out.lines.map { $0["line"] as? Int }, [2, 3, 4, 5, 6, 7, 8, 11], "Gus spans lines 8-10")
 
-        // A contact: normalised phone, trimmed values, extras under "extra", key order as DESIGN §2.
+        // A contact: normalised phone, trimmed values, extras under "extra", key order as docs/design.md §2.
         let ada = out.lines[0]
         XCTAssertEqual(ada["phone_number"] as? String, "+12025550143")
         XCTAssertEqual(ada["first_name"] as? String, "Ada")

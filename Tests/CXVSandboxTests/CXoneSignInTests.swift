@@ -1,4 +1,4 @@
-// CXone's access-key sign-in and discovery as the sandbox serves them (DESIGN §3b), over real HTTP.
+// CXone's access-key sign-in and discovery as the sandbox serves them (docs/design.md §3b), over real HTTP.
 import CXVAPI
 import CXVCore
 import Foundation

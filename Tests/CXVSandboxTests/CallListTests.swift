@@ -1,4 +1,4 @@
-// CXone's calling-list API as the sandbox serves it (DESIGN §3b), driven through CXVAPI's profile over real HTTP.
+// CXone's calling-list API as the sandbox serves it (docs/design.md §3b), driven through CXVAPI's profile over real HTTP.
 import CXVAPI
 import CXVCore
 import XCTest

@@ -221,6 +221,16 @@ final class SandboxHTTPTests: XCTestCase {
         let job = try XCTUnwrap(created.json["jobId"]?.stringValue)
         let polled = try await sandbox.status(job, token: token)
         XCTAssertEqual(polled.status, 200)
+        // Its buildCSVChunk returns the buffer before the deferred Flush: the body ends where
+        // bufio.Writer last flushed, inside a row. Cut inside the row's second field, the row
+        // is refused by name (cut inside its email, no server could tell).
+        let full = csv(rows: 1000)
+        let cutRows = 988
+        let rowStart = full.range(of: "\n+1555\(String(cutRows - 1).leftPadded(to: 7)),")!.lowerBound
+        let cut = String(full[...rowStart]) + "+1555\(String(cutRows - 1).leftPadded(to: 7)),Fir"
+        let truncated = try await sandbox.upload(cut, token: token)
+        XCTAssertEqual(truncated.status, 400, truncated.text)
+        XCTAssertTrue(truncated.json["error"]?.stringValue?.hasPrefix("row \(cutRows):") == true, truncated.text)
         await sandbox.stop()
     }
 

@@ -14,7 +14,7 @@ public struct ReportProgress: Sendable {
     }
 }
 
-/// Everything cxv-report learns from a stream, and the accounting of DESIGN §2:
+/// Everything cxv-report learns from a stream, and the accounting of docs/design.md §2:
 /// read = imported + rejected (validate, chunk, import) + in failed chunks + not submitted.
 public struct Report: Sendable {
     public struct ChunkCounts: Equatable, Sendable {

@@ -1,4 +1,4 @@
-/// The kinds of record in the stream (DESIGN §2).
+/// The kinds of record in the stream (docs/design.md §2).
 public enum RecordKind: Equatable, Sendable {
     case contact, reject, chunk, tally
     case other(String)

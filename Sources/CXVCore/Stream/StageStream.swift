@@ -1,4 +1,4 @@
-/// What a stage does with an input line that is not a record (DESIGN §2):
+/// What a stage does with an input line that is not a record (docs/design.md §2):
 /// stop with status 65 naming the line, or, with `--skip-invalid`, emit a reject.
 public struct InvalidLinePolicy: Sendable {
     public let stage: String

@@ -1,4 +1,4 @@
-/// Exit statuses of DESIGN §4 (sysexits).
+/// Exit statuses of docs/design.md §4 (sysexits).
 public enum ExitStatus: Int32, Sendable {
     case ok = 0
     case someRejected = 1

@@ -1,4 +1,4 @@
-/// Durations as options take them (DESIGN §4): `2s`, `200ms`, `1m`, or a bare
+/// Durations as options take them (docs/design.md §4): `2s`, `200ms`, `1m`, or a bare
 /// number of seconds (`0.2`).
 public enum DurationText {
     public static func parse(_ text: String) -> Duration? {
