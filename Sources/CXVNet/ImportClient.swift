@@ -61,33 +61,39 @@ public final class ImportClient: Sendable {
         let method = HTTPMethod(rawValue: request.method.rawValue)
         let path = request.path
         let base = try await root.url()
-        let started = ContinuousClock.now
         var refreshed = false
-        var attempt = 0
-        while true {
-            attempt += 1
-            try Task.checkCancellation()
-            let token: String
-            do {
-                token = try await tokens.token()
-            } catch let error as TokenError {
-                if case .refused = error { throw AuthenticationRefused(description: error.description) }
-                if case .untrusted = error { throw error }  // the run cannot go on: exit 78
-                try Task.checkCancellation()  // a stopped stage's request was cut short; it did not give up
-                return .gaveUp(error.description, attempts: attempt)
-            }
-            var retryAfter: Duration?
-            var throttled = false
-            let failure: String
-            await limit.acquire()
-            do {
-                let sent = ContinuousClock.now
-                let answer = try await transport.send(method, base.appendingPathComponent(path),
+        do {
+            return try await retry.run({ attempt -> AttemptOutcome<Outcome> in
+                try Task.checkCancellation()
+                let token: String
+                do {
+                    token = try await tokens.token()
+                } catch let error as TokenError {
+                    if case .refused = error { throw AuthenticationRefused(description: error.description) }
+                    if case .untrusted = error { throw error }  // the run cannot go on: exit 78
+                    try Task.checkCancellation()  // a stopped stage's request was cut short; it did not give up
+                    return .done(.gaveUp(error.description, attempts: attempt))
+                }
+                await limit.acquire()
+                let answer: HTTPAnswer
+                do {
+                    let sent = ContinuousClock.now
+                    answer = try await transport.send(method, base.appendingPathComponent(path),
                                                       headers: [("Authorization", "Bearer \(token)")] + request.headers,
                                                       body: request.body)
-                logger.debug("\(method) \(path) → \(answer.status)",
-                             metadata: ["attempt": "\(attempt)", "ms": "\((ContinuousClock.now - sent).milliseconds)"])
-                await limit.release()
+                    logger.debug("\(method) \(path) → \(answer.status)",
+                                 metadata: ["attempt": "\(attempt)", "ms": "\((ContinuousClock.now - sent).milliseconds)"])
+                    await limit.release()
+                } catch let error as TransportError {
+                    await limit.release()
+                    await counters.count(status: nil)
+                    logger.debug("\(error.description)", metadata: ["attempt": "\(attempt)"])
+                    guard error.retryable else { return .done(.gaveUp(error.description, attempts: attempt)) }
+                    return .retry(reason: error.description)
+                } catch {
+                    await limit.release()
+                    throw error
+                }
                 await counters.count(status: answer.status)
                 if answer.status == 401 {
                     await tokens.invalidate(token)
@@ -95,36 +101,22 @@ public final class ImportClient: Sendable {
                         throw AuthenticationRefused(description: "\(method) \(path): 401 again after a fresh token: \(answer.bodyText)")
                     }
                     refreshed = true
-                    attempt -= 1  // a refresh is not a retry
-                    continue
+                    return .again  // a refresh is not a retry
                 }
                 let flawed = (200...299).contains(answer.status) ? flaw(answer) : nil
                 guard RetryPolicy.isRetryable(status: answer.status) || flawed != nil else {
                     await limit.succeeded()
-                    return .answered(answer, attempts: attempt)
+                    return .done(.answered(answer, attempts: attempt))
                 }
-                throttled = answer.status == 429
-                if throttled { await limit.throttled() }
-                retryAfter = RetryAfter.parse(answer.header("Retry-After"))
-                failure = "\(method) \(path): \(answer.status) \(flawed ?? answer.bodyText)"
-            } catch let error as TransportError {
-                await limit.release()
-                await counters.count(status: nil)
-                logger.debug("\(error.description)", metadata: ["attempt": "\(attempt)"])
-                guard error.retryable else { return .gaveUp(error.description, attempts: attempt) }
-                failure = error.description
-            } catch {
-                await limit.release()
-                throw error
-            }
-            try Task.checkCancellation()
-            guard let wait = retry.delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started,
-                                         retryAfter: retryAfter, throttled: throttled) else {
-                return .gaveUp("\(failure) (after \(attempt) attempts)", attempts: attempt)
-            }
-            await counters.retried()
-            logger.info("retrying", metadata: ["after": "\(failure)", "in_ms": "\(wait.milliseconds)"])
-            try await Transport.sleep(for: wait)
+                if answer.status == 429 { await limit.throttled() }
+                return .retry(reason: "\(method) \(path): \(answer.status) \(flawed ?? answer.bodyText)",
+                              retryAfter: RetryAfter.parse(answer.header("Retry-After")), throttled: answer.status == 429)
+            }, willRetry: { reason, wait in
+                await counters.retried()
+                logger.info("retrying", metadata: ["after": "\(reason)", "in_ms": "\(wait.milliseconds)"])
+            })
+        } catch let error as RetriesExhausted {
+            return .gaveUp("\(error.reason) (after \(error.attempts) attempts)", attempts: error.attempts)
         }
     }
 

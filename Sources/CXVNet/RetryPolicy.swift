@@ -58,40 +58,66 @@ extension Duration {
     }
 }
 
-/// The retries of a request made without a token (a sign-in, a discovery) ran out.
+/// The retries of a request ran out.
 struct RetriesExhausted: Error {
     let attempts: Int
     let reason: String
 }
 
+/// What one attempt at a request came to, for `RetryPolicy.run`.
+enum AttemptOutcome<T> {
+    /// Finished: the loop returns this.
+    case done(T)
+    /// Worth trying again after a wait: the reason names the failure for messages.
+    case retry(reason: String, retryAfter: Duration? = nil, throttled: Bool = false)
+    /// Try again at once, without counting an attempt (a token refreshed after a 401).
+    case again
+}
+
 extension RetryPolicy {
+    /// The one retry loop: calls `attempt` with each attempt's number (from 1) until it is done,
+    /// waiting between tries as `delay` says; throws `RetriesExhausted` when the policy gives up.
+    /// `willRetry` hears each failure and the wait before the next try.
+    func run<T>(isolation: isolated (any Actor)? = #isolation,
+                _ attempt: (_ number: Int) async throws -> AttemptOutcome<T>,
+                willRetry: (_ reason: String, _ wait: Duration) async -> Void = { _, _ in }) async throws -> T {
+        let started = ContinuousClock.now
+        var number = 0
+        while true {
+            number += 1
+            switch try await attempt(number) {
+            case let .done(result):
+                return result
+            case .again:
+                number -= 1
+            case let .retry(reason, retryAfter, throttled):
+                try Task.checkCancellation()  // a stopped stage's request was cut short; it did not give up
+                guard let wait = delay(afterAttempt: number, elapsed: ContinuousClock.now - started,
+                                       retryAfter: retryAfter, throttled: throttled) else {
+                    throw RetriesExhausted(attempts: number, reason: reason)
+                }
+                await willRetry(reason, wait)
+                try await Transport.sleep(for: wait)
+            }
+        }
+    }
+
     /// Sends until `accept` takes an answer: it returns the result, throws to end at once, or
     /// returns nil for a retryable status. Network errors are retried too; an untrusted
-    /// certificate ends at once (`TokenError.untrusted`). For requests `ImportClient.send` does not make.
+    /// certificate ends at once (`TokenError.untrusted`). For the requests made without a token
+    /// (a sign-in, a discovery).
     func untilAccepted<T>(isolation: isolated (any Actor)? = #isolation, _ send: () async throws -> HTTPAnswer,
                           accept: (HTTPAnswer) throws -> T?) async throws -> T {
-        let started = ContinuousClock.now
-        var attempt = 0
-        while true {
-            attempt += 1
-            var retryAfter: Duration?
-            var throttled = false
-            let reason: String
+        try await run { _ -> AttemptOutcome<T> in
             do {
                 let answer = try await send()
-                if let result = try accept(answer) { return result }
-                retryAfter = RetryAfter.parse(answer.header("Retry-After"))
-                throttled = answer.status == 429
-                reason = "status \(answer.status)"
+                if let result = try accept(answer) { return .done(result) }
+                return .retry(reason: "status \(answer.status)", retryAfter: RetryAfter.parse(answer.header("Retry-After")),
+                              throttled: answer.status == 429)
             } catch let error as TransportError {
                 guard error.retryable else { throw TokenError.untrusted(error.description) }
-                reason = error.description
+                return .retry(reason: error.description)
             }
-            guard let wait = delay(afterAttempt: attempt, elapsed: ContinuousClock.now - started, retryAfter: retryAfter,
-                                   throttled: throttled) else {
-                throw RetriesExhausted(attempts: attempt, reason: reason)
-            }
-            try await Transport.sleep(for: wait)
         }
     }
 }
