@@ -95,7 +95,7 @@ public struct CallListProfile: ImportProfile {
 
     /// `{"jobId": number}`; a string is taken too.
     public func jobID(in body: [UInt8]) -> String? {
-        switch jsonMembers(body)?["jobId"] {
+        switch JSONValue.object(body)?["jobId"] {
         case let .number(text)?: return text
         case let .string(text)? where !text.isEmpty: return text
         default: return nil
@@ -107,7 +107,7 @@ public struct CallListProfile: ImportProfile {
     }
 
     public func parseStatus(_ body: [UInt8], job: String) -> ParsedStatus {
-        guard let jobs = jsonMembers(body)?["uploadJobs"]?.arrayValue else {
+        guard let jobs = JSONValue.object(body)?["uploadJobs"]?.arrayValue else {
             return .malformed("not a job status (no uploadJobs): \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
         let mine = jobs.first { entry in
@@ -137,7 +137,7 @@ public struct CallListProfile: ImportProfile {
     }
 
     public func parseListCounts(_ body: [UInt8]) -> ListCounts? {
-        guard let set = jsonMembers(body)?["resultSet"], let total = set["totalRecords"]?.intValue,
+        guard let set = JSONValue.object(body)?["resultSet"], let total = set["totalRecords"]?.intValue,
               let valid = set["validRecords"]?.intValue, let invalid = set["invalidRecords"]?.intValue else { return nil }
         return ListCounts(total: total, valid: valid, invalid: invalid)
     }

@@ -30,7 +30,7 @@ public struct ContactsImportProfile: ImportProfile {
     }
 
     public func jobID(in body: [UInt8]) -> String? {
-        guard let id = jsonMembers(body)?["jobId"]?.stringValue, !id.isEmpty else { return nil }
+        guard let id = JSONValue.object(body)?["jobId"]?.stringValue, !id.isEmpty else { return nil }
         return id
     }
 
@@ -39,7 +39,7 @@ public struct ContactsImportProfile: ImportProfile {
     }
 
     public func parseStatus(_ body: [UInt8], job: String) -> ParsedStatus {
-        guard let members = jsonMembers(body), let id = members["jobId"]?.stringValue,
+        guard let members = JSONValue.object(body), let id = members["jobId"]?.stringValue,
               let text = members["status"]?.stringValue else {
             return .malformed("not a job status: \(String(decoding: body.prefix(200), as: UTF8.self))")
         }

@@ -44,19 +44,11 @@ public struct ProfileError: Error, CustomStringConvertible, Sendable {
 extension ImportProfile {
     /// The server's `{"error": …}` (or `message`), else the start of what it sent.
     public func errorMessage(status: Int, body: [UInt8]) -> String {
-        if case let .object(members)? = body.withUnsafeBytes({ try? JSONValue.parse($0) }),
-           let message = members.first(where: { $0.0 == "error" || $0.0 == "message" })?.1.stringValue {
+        let answer = JSONValue.object(body)
+        if let message = (answer?["error"] ?? answer?["message"])?.stringValue {
             return "\(status): \(message)"
         }
         let text = String(decoding: body.prefix(512), as: UTF8.self)
         return "\(status): \(text)\(body.count > 512 ? "…" : "")"
     }
-}
-
-/// Members of a JSON object answer, by name; nil when the body is not a JSON object.
-func jsonMembers(_ body: [UInt8]) -> [String: JSONValue]? {
-    guard case let .object(members)? = body.withUnsafeBytes({ try? JSONValue.parse($0) }) else { return nil }
-    var byName: [String: JSONValue] = [:]
-    for (name, value) in members where byName[name] == nil { byName[name] = value }
-    return byName
 }

@@ -47,7 +47,7 @@ public enum SignIn: Sendable, CustomStringConvertible {
 
     /// Reads a 200 answer; nil when it has no access_token.
     public static func granted(_ body: [UInt8]) -> Granted? {
-        guard let members = jsonMembers(body), let token = members["access_token"]?.stringValue, !token.isEmpty else { return nil }
+        guard let members = JSONValue.object(body), let token = members["access_token"]?.stringValue, !token.isEmpty else { return nil }
         let lifetime = members["expires_in"].flatMap { Double($0.numberText ?? $0.stringValue ?? "") } ?? 3600
         let tenant = [token, members["id_token"]?.stringValue].compactMap { $0 }.lazy.compactMap(tenantID(inJWT:)).first
         return Granted(accessToken: token, expiresIn: lifetime, tenantID: tenant)
@@ -62,7 +62,7 @@ public enum SignIn: Sendable, CustomStringConvertible {
         while text.utf8.count % 4 != 0 { text += "=" }
         let bytes = Array(text.utf8)
         guard let payload = bytes.withUnsafeBytes({ Base64.decode($0) }),
-              let id = jsonMembers(payload)?["tenantId"]?.stringValue, !id.isEmpty else { return nil }
+              let id = JSONValue.object(payload)?["tenantId"]?.stringValue, !id.isEmpty else { return nil }
         return id
     }
 }
@@ -84,7 +84,7 @@ public enum Discovery {
 
     /// The `api_endpoint` of a discovery answer.
     public static func apiEndpoint(_ body: [UInt8]) -> String? {
-        guard let endpoint = jsonMembers(body)?["api_endpoint"]?.stringValue, !endpoint.isEmpty else { return nil }
+        guard let endpoint = JSONValue.object(body)?["api_endpoint"]?.stringValue, !endpoint.isEmpty else { return nil }
         return endpoint
     }
 

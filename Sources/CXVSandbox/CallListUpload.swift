@@ -41,7 +41,7 @@ public enum CallListParser {
 
     /// The decoded file of a body whose fields are all there and of their types.
     static func listFile(body: [UInt8], limits: APILimits) throws(ImportError) -> [UInt8] {
-        guard case let .object(members)? = body.withUnsafeBytes({ try? JSONValue.parse($0) }) else {
+        guard let members = JSONValue.object(body) else {
             throw .unreadable("the body is not a JSON object: send {\"listFile\": base64, \"fileName\", \"forceOverwrite\", \"expirationDate\", \"startSkill\", \"sendEmail\"}")
         }
         var fields = FieldCheck(members)
@@ -152,11 +152,11 @@ public enum CallListParser {
 
 /// The required and optional fields of an upload's body, checked one by one; every problem is named.
 private struct FieldCheck {
-    var members: [String: JSONValue] = [:]
+    let members: JSONValue
     var problems: [String] = []
 
-    init(_ list: [(String, JSONValue)]) {
-        for (name, value) in list where members[name] == nil { members[name] = value }
+    init(_ members: JSONValue) {
+        self.members = members
     }
 
     @discardableResult

@@ -37,6 +37,15 @@ public enum JSONValue: Equatable, Sendable {
         return try result.get()
     }
 
+    /// `bytes` parsed, when they are a JSON object; nil for anything else (an answer that is
+    /// not JSON, an array).
+    public static func object(_ bytes: [UInt8]) -> JSONValue? {
+        let value = bytes.withUnsafeBytes { try? JSONValue.parse($0) }
+        guard case .object? = value else { return nil }
+        return value
+    }
+
+    /// The first member named `key` of an object (JSON leaves repeated names to the reader).
     public subscript(key: String) -> JSONValue? {
         guard case let .object(members) = self else { return nil }
         return members.first { $0.0 == key }?.1
