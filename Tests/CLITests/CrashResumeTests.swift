@@ -135,7 +135,9 @@ final class CrashResumeTests: XCTestCase {
     func testTheReportNamesTheStageWhoseOutputEndedWithoutATally() throws {
         let sandbox = try SandboxProcess(["--job-time", "0", "--latency", "100ms"])
         let r = try Pipeline.sh(env(0) + """
-            { cxv-upload --base-url \(sandbox.url) --concurrency 1 < chunks.ndjson & pid=$!; sleep 0.6; kill -9 $pid; wait $pid; } 2>/dev/null \
+            { cxv-upload --base-url \(sandbox.url) --concurrency 1 --journal died.journal < chunks.ndjson & pid=$!
+              for _ in $(seq 200); do [ -s died.journal ] && break; sleep 0.05; done  # a job made: it is mid-stream
+              kill -9 $pid; wait $pid; } 2>/dev/null \
             | cxv-poll --base-url \(sandbox.url) --interval 0.05 | cxv-report
             """, in: dir)
         XCTAssertEqual(r.status, 65, r.text + r.stderr)
