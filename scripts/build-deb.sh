@@ -80,7 +80,7 @@ install -m 0644 "$here/packaging/deb/lintian-overrides" "$root/usr/share/lintian
     echo " ."
     echo " On Debian systems the full text of the Apache License, Version 2.0 is in"
     echo " /usr/share/common-licenses/Apache-2.0."
-    echo "Comment: $(echo "${apache[*]}" | sed 's/ /, /g' | fold -s -w 72 | sed '2,$s/^/ /')"
+    echo "Comment: $(echo "${apache[*]}" | sed 's/ /, /g' | fold -s -w 72 | sed -e 's/ *$//' -e '2,$s/^/ /')"
   fi
 } > "$doc/copyright"
 chmod 0644 "$doc/copyright"
