@@ -5,10 +5,11 @@ SWIFT ?= swift
 TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbox
 APT_PACKAGES := zlib1g-dev libdeflate-dev libphonenumber-dev libxml2-dev curl openssl man-db tmux
 BENCH_PACKAGES := gzip pigz miller time bc
+DEB_PACKAGES := dpkg-dev binutils lintian debootstrap
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: help deps bench-deps build release test bench demo man completions fuzz install-files test-asan test-tsan install uninstall clean
+.PHONY: help deps bench-deps deb-deps build release test bench demo man completions fuzz install-files test-asan test-tsan install uninstall deb test-deb clean
 
 help:
 	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
@@ -21,6 +22,8 @@ help:
 	@echo "make test-asan / make test-tsan   every test under the address / thread sanitizer"
 	@echo "make install   release binaries, man pages (man1, man7) and bash/zsh/fish completions under \$$(DESTDIR)\$$(PREFIX)"
 	@echo "make uninstall remove exactly the files make install put there"
+	@echo "make deb       dist/cxv_VERSION_amd64.deb: one program with the Swift runtime linked in, for hosts without Swift"
+	@echo "make test-deb  the .deb through lintian, then installed, run and removed in a clean Debian 12 root (root only)"
 	@echo "make clean     remove build products"
 
 # Install missing system packages: as root directly, otherwise through sudo.
@@ -40,6 +43,9 @@ deps:
 
 bench-deps:
 	$(call apt_install,$(BENCH_PACKAGES))
+
+deb-deps:
+	$(call apt_install,$(DEB_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -130,5 +136,20 @@ install-files:
 uninstall:
 	rm -f $(foreach f,$(INSTALLED),"$(DESTDIR)$(PREFIX)/$(f)")
 
+# The .deb: the multi-call program `cxv` (Sources/cxv), built in a folder of its own with the
+# Swift runtime and Foundation linked in statically, so the package needs no toolchain.
+VERSION = $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/CXVCore/Support/Version.swift)
+DEB = dist/cxv_$(VERSION)_amd64.deb
+DEB_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb
+deb: deps deb-deps
+	$(DEB_BUILD) --product cxv
+	scripts/build-deb.sh "$$($(DEB_BUILD) --show-bin-path)" .build-deb/checkouts
+
+# lintian fails on errors only; the warnings left are explained in the README. The clean
+# root's tarball is kept in .build-deb between runs.
+test-deb: deb
+	lintian --fail-on error --info $(DEB)
+	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo scripts/test-deb.sh $(DEB) .build-deb
+
 clean:
-	rm -rf .build .build-fuzz .build-asan .build-tsan bench/out
+	rm -rf .build .build-fuzz .build-asan .build-tsan .build-deb bench/out dist

@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "cxv-upload", targets: ["cxv-upload"]),
         .executable(name: "cxv-poll", targets: ["cxv-poll"]),
         .executable(name: "cxv-sandbox", targets: ["cxv-sandbox"]),
+        .executable(name: "cxv", targets: ["cxv"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -119,13 +120,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "cxv-validate", dependencies: ["CXVCLI", "CXVInput", "CXVValidate"]),
-        .executableTarget(name: "cxv-chunk", dependencies: ["CXVCLI"]),
-        .executableTarget(name: "cxv-gzip", dependencies: ["CXVCLI"]),
-        .executableTarget(name: "cxv-report", dependencies: ["CXVCLI"]),
-        .executableTarget(name: "cxv-upload", dependencies: ["CXVNetCLI"]),
-        .executableTarget(name: "cxv-poll", dependencies: ["CXVNetCLI"]),
-        .executableTarget(name: "cxv-sandbox", dependencies: ["CXVCLI", "CXVSandbox"]),
+        // Each tool's command, a library so that its own executable and the multi-call cxv
+        // (the .deb's one program) both run it.
+        .target(name: "CXVValidateCommand", dependencies: ["CXVCLI", "CXVInput", "CXVValidate"]),
+        .target(name: "CXVChunkCommand", dependencies: ["CXVCLI"]),
+        .target(name: "CXVGzipCommand", dependencies: ["CXVCLI"]),
+        .target(name: "CXVReportCommand", dependencies: ["CXVCLI"]),
+        .target(name: "CXVUploadCommand", dependencies: ["CXVNetCLI"]),
+        .target(name: "CXVPollCommand", dependencies: ["CXVNetCLI"]),
+        .target(name: "CXVSandboxCommand", dependencies: ["CXVCLI", "CXVSandbox"]),
+        .executableTarget(name: "cxv-validate", dependencies: ["CXVValidateCommand"]),
+        .executableTarget(name: "cxv-chunk", dependencies: ["CXVChunkCommand"]),
+        .executableTarget(name: "cxv-gzip", dependencies: ["CXVGzipCommand"]),
+        .executableTarget(name: "cxv-report", dependencies: ["CXVReportCommand"]),
+        .executableTarget(name: "cxv-upload", dependencies: ["CXVUploadCommand"]),
+        .executableTarget(name: "cxv-poll", dependencies: ["CXVPollCommand"]),
+        .executableTarget(name: "cxv-sandbox", dependencies: ["CXVSandboxCommand"]),
+        .executableTarget(
+            name: "cxv",
+            dependencies: [
+                "CXVValidateCommand", "CXVChunkCommand", "CXVGzipCommand", "CXVReportCommand",
+                "CXVUploadCommand", "CXVPollCommand", "CXVSandboxCommand",
+            ]
+        ),
         .testTarget(name: "CXVCoreTests", dependencies: ["CXVCore", "CXVInput", "CXVValidate", "CPhoneNumber",
                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "CXVNetTests", dependencies: ["CXVNet", "CXVAPI"]),

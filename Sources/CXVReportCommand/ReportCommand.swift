@@ -2,9 +2,8 @@ import ArgumentParser
 import CXVCLI
 import CXVCore
 
-@main
-struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ReportCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-report",
         abstract: "Summarise a finished stream and check that every contact is accounted for.",
         discussion: """
@@ -34,7 +33,9 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         let diagnostics = output.diagnostics(tool: "cxv-report", progressDefault: .whenStderrIsATerminal)
         try runStage(diagnostics) {
             let sink = try output.sink()

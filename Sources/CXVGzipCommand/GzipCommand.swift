@@ -3,9 +3,8 @@ import CXVCLI
 import CXVCore
 import Foundation
 
-@main
-struct GzipCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct GzipCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-gzip",
         abstract: "Compress the CSV of built chunks for upload.",
         discussion: """
@@ -30,12 +29,14 @@ struct GzipCommand: ParsableCommand {
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard (1...9).contains(level) else { throw ValidationError("--level must be 1 to 9") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
-    func run() throws {
+    public func run() throws {
         let diagnostics = output.diagnostics(tool: "cxv-gzip")
         try runStage(diagnostics) {
             let sink = try output.sink()

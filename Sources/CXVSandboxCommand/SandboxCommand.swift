@@ -8,9 +8,8 @@ import Glibc
 import Darwin
 #endif
 
-@main
-struct SandboxCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct SandboxCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-sandbox",
         abstract: "Serve local, faithful implementations of the CXone import APIs, with fault injection.",
         discussion: """
@@ -121,7 +120,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Log each request on stderr.")
     var verbose = false
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard tokenTTL.duration > .zero else { throw ValidationError("--token-ttl must be positive") }
@@ -137,7 +138,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         SandboxServer.serveFromOneThread()
         tuneAllocator()
         var config = SandboxConfig()

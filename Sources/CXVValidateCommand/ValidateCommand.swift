@@ -5,9 +5,8 @@ import CXVInput
 import CXVValidate
 import Foundation
 
-@main
-struct ValidateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ValidateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-validate",
         abstract: "Read contacts from CSV, NDJSON or an Excel workbook and write contact and reject records.",
         discussion: """
@@ -86,7 +85,9 @@ struct ValidateCommand: ParsableCommand {
               completion: .file())
     var inputs: [String] = []
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         _ = try delimiterByte()
         _ = try requiredFields()
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -113,7 +114,7 @@ struct ValidateCommand: ParsableCommand {
         })
     }
 
-    func run() throws {
+    public func run() throws {
         let diagnostics = output.diagnostics(tool: "cxv-validate")
         try runStage(diagnostics) {
             let phone = try PhoneNormalizer(region: region, strict: strict)

@@ -3,9 +3,8 @@ import CXVCLI
 import CXVCore
 import Foundation
 
-@main
-struct ChunkCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ChunkCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-chunk",
         abstract: "Group contact records into import CSV chunks.",
         discussion: """
@@ -76,7 +75,9 @@ struct ChunkCommand: ParsableCommand {
         get throws(CXVError) { try ImportAPI.resolve(api, environment: ProcessInfo.processInfo.environment) }
     }
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard size >= 1 else { throw ValidationError("--size must be at least 1") }
         guard maxBytes >= 64 else { throw ValidationError("--max-bytes must be at least 64") }
         let api: ImportAPI
@@ -89,7 +90,7 @@ struct ChunkCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    public func run() throws {
         let diagnostics = output.diagnostics(tool: "cxv-chunk")
         try runStage(diagnostics) {
             let sink = try output.sink()

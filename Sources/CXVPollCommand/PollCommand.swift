@@ -4,9 +4,8 @@ import CXVCore
 import CXVNet
 import CXVNetCLI
 
-@main
-struct PollCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct PollCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-poll",
         abstract: "Follow submitted import jobs to the end.",
         discussion: """
@@ -55,12 +54,14 @@ struct PollCommand: AsyncParsableCommand {
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         Transport.runTasksOnEventLoops()
         let diagnostics = output.diagnostics(tool: "cxv-poll")
         try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {

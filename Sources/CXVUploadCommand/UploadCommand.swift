@@ -4,9 +4,8 @@ import CXVCore
 import CXVNet
 import CXVNetCLI
 
-@main
-struct UploadCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct UploadCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "cxv-upload",
         abstract: "Upload chunks to CXone: the contacts import API or a calling list.",
         discussion: """
@@ -58,13 +57,15 @@ struct UploadCommand: AsyncParsableCommand {
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard api.maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         _ = try callList.expiration()
     }
 
-    func run() async throws {
+    public func run() async throws {
         Transport.runTasksOnEventLoops()
         let diagnostics = output.diagnostics(tool: "cxv-upload")
         try await runAsyncStage(diagnostics) { stop in try await mapNetworkErrors {

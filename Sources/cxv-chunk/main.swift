@@ -1,0 +1,4 @@
+// cxv-chunk: the command is in CXVChunkCommand, which the multi-call program `cxv` runs too.
+import CXVChunkCommand
+
+ChunkCommand.main()

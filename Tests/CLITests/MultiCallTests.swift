@@ -1,0 +1,21 @@
+import Foundation
+import XCTest
+
+/// The .deb's one program, `cxv`: called by a tool's name (a link, as in /usr/bin), it is
+/// that tool.
+final class MultiCallTests: XCTestCase {
+    func testEachNameRunsItsTool() throws {
+        let dir = try Pipeline.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cxv = Pipeline.binDirectory.appendingPathComponent("cxv").path
+        for tool in CitizenshipTests.tools {
+            try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(tool).path,
+                                                       withDestinationPath: cxv)
+            let linked = try Pipeline.sh("./\(tool) --help", in: dir)
+            XCTAssertEqual(linked.status, 0, linked.stderr)
+            XCTAssertEqual(linked.stdout, try Pipeline.sh("\(tool) --help").stdout, tool)
+        }
+        let own = try Pipeline.sh("'\(cxv)' --help")
+        XCTAssertTrue(own.text.contains("cxv-validate, cxv-chunk"), own.text)
+    }
+}
