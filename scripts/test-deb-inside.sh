@@ -46,6 +46,14 @@ set -e
 [ "$status" -eq 1 ] || fail "offline cxv-report exited $status, not 1"
 grep -q '"unaccounted":0' offline.json || fail "offline run left contacts unaccounted: $(cat offline.json)"
 
+step "an Excel workbook (ZIPFoundation and libxml2 from the package's Depends)"
+set +e
+cxv-validate --region US /test/contacts.xlsx > workbook.ndjson
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "cxv-validate contacts.xlsx exited $status, not 1"
+[ "$(grep -c '"kind":"contact"' workbook.ndjson)" -eq 4 ] || fail "contacts.xlsx gave $(grep -c '"kind":"contact"' workbook.ndjson) contacts, not 4"
+
 step "six stages against the packaged cxv-sandbox on 127.0.0.1"
 cxv-sandbox --host 127.0.0.1 --port 0 --job-time 0.2 > sandbox.out 2> sandbox.err &
 sandbox_pid=$!

@@ -57,7 +57,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 mount -t proc proc "$root/proc"
 mkdir -p "$root/test"
 cp "$deb" "$root/test/"
-cp "$here/samples/messy-contacts.csv" "$root/test/"
+cp "$here/samples/messy-contacts.csv" "$here/Tests/Fixtures/xlsx/contacts.xlsx" "$root/test/"
 cp "$here/scripts/test-deb-inside.sh" "$root/test/"
 
 # Nothing of the host comes in: a clean environment, and no toolchain folder bound in.
