@@ -102,7 +102,10 @@ final class CallListPipelineTests: XCTestCase {
         for (run, delay) in ["0.15", "0.3", "0.5"].enumerated() {
             _ = try Pipeline.sh(env + """
                 cxv-upload --journal journal.ndjson --concurrency 2 < chunks.ndjson > /dev/null 2>&1 &
-                pid=$!; sleep \(delay); kill -9 $pid 2>/dev/null; wait $pid; echo run \(run)
+                pid=$!; sleep \(delay)
+                # At least one job journaled before the kill, however slow the machine: the resume has something to resume.
+                for _ in $(seq 200); do [ -s journal.ndjson ] && break; sleep 0.05; done
+                kill -9 $pid 2>/dev/null; wait $pid; echo run \(run)
                 """, in: dir)
         }
         let r = try Pipeline.sh(env + """
