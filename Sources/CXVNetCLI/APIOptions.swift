@@ -54,6 +54,11 @@ public struct APIOptions: ParsableArguments {
 
     public init() {}
 
+    /// The checks both network stages share: ArgumentParser runs a group's validate() with its command's.
+    public func validate() throws {
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+    }
+
     var configOptions: APIConfig.Options {
         var options = APIConfig.Options()
         options.baseURL = baseURL

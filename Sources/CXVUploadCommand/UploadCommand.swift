@@ -61,7 +61,6 @@ public struct UploadCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard api.maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         _ = try callList.expiration()
     }
 

@@ -90,4 +90,13 @@ final class StageContractTests: XCTestCase {
             XCTAssertEqual(try Pipeline.sh("\(tool) --version").text, version + "\n", tool)
         }
     }
+
+    /// The options both network stages share are checked by both, before anything is sent.
+    func testBothNetworkStagesRefuseTheSameBadSharedOption() throws {
+        for tool in ["cxv-upload", "cxv-poll"] {
+            let r = try Pipeline.sh("\(tool) --max-attempts 0 < /dev/null")
+            XCTAssertEqual(r.status, 64, "\(tool): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--max-attempts must be at least 1"), "\(tool): \(r.stderr)")
+        }
+    }
 }
