@@ -48,13 +48,6 @@ public final class InputSource: ByteSource {
         self.memory = bytes
     }
 
-    public init(standardInput: Void) {
-        widenPipe(0)
-        self.name = "-"
-        self.fd = 0
-        self.ownsDescriptor = false
-    }
-
     deinit {
         if ownsDescriptor { close(fd) }
     }

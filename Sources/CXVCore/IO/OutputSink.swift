@@ -32,7 +32,6 @@ public final class OutputSink {
     private let temporaryPath: String?
     private var buffer: [UInt8] = []
     private let flushThreshold = 1 << 18
-    public private(set) var bytesWritten = 0
     private var committed = false
 
     /// Standard output.
@@ -102,7 +101,6 @@ public final class OutputSink {
             if failure == EPIPE { throw OutputClosed() }
             throw CXVError.io(path: path ?? "stdout", reason: String(cString: strerror(failure)))
         }
-        bytesWritten += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -59,10 +59,6 @@ public struct ChunkRecord: Sendable {
     public mutating func set(_ key: String, string: String) { set(key) { $0.string(string) } }
     public mutating func set(_ key: String, int: Int) { set(key) { $0.int(int) } }
 
-    public mutating func remove(_ key: String) {
-        members.removeAll { $0.key == key }
-    }
-
     /// The record as a line of the stream.
     public var line: [UInt8] {
         var w = JSONWriter(capacity: members.reduce(64) { $0 + $1.key.utf8.count + $1.value.count + 4 })
