@@ -7,8 +7,9 @@ public struct ReportCommand: ParsableCommand {
         commandName: "cxv-report",
         abstract: "Summarise a finished stream and check that every contact is accounted for.",
         discussion: """
-        Reads the records of a whole pipeline and prints the tutorial's summary (Total, \
-        Successful and Failed Chunks, Records Processed, Errors) and the accounting: \
+        Reads the records of a whole pipeline and prints a summary (chunks in all, completed \
+        and failed, records the server processed, requests, retries and tokens, and the \
+        errors by stage and code with their first lines) and the accounting: \
         read = imported + rejected (validate, chunk, import) + in failed chunks + not \
         submitted. Chunks no upload stage reached are "not submitted" (a dry run), not failures.
 
