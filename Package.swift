@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: the code calls glibc (mallopt, iconv) and Debian's libphonenumber and libxml2.
 let package = Package(
     name: "cxv",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "CXVCore", targets: ["CXVCore"]),
         .executable(name: "cxv-validate", targets: ["cxv-validate"]),
