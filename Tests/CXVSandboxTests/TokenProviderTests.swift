@@ -145,6 +145,8 @@ final class TokenProviderTests: XCTestCase {
         try await start { $0.clientSecret = secret }
         let tokens = try provider(secret: secret)
         let token = try await tokens.token()
-        XCTAssertFalse(token.isEmpty)
+        // The token the server issued for that secret: good on a route that needs one (404, not 401).
+        let status = try await sandbox.status("no-such-job", token: token)
+        XCTAssertEqual(status.status, 404, status.text)
     }
 }
