@@ -58,7 +58,7 @@ public enum InputSniffer {
         let raw = Lookahead(try InputSource(path: path))
         if try isWorkbook(raw, options: options) {
             // A zip is read from its end: from a file where there is one, else from a copy.
-            let workbook = path == "-" ? try XLSXWorkbook(name: "-", streaming: raw) : try XLSXWorkbook(path: path)
+            let workbook = path == "-" ? try XLSXWorkbook(name: raw.name, streaming: raw) : try XLSXWorkbook(path: path)
             return try WorkbookRows(workbook: workbook, sheetName: options.sheet, isHeader: isHeader, notices: notices)
         }
         let transcoding = try decoder(for: raw, options: options)

@@ -16,7 +16,7 @@ public struct AlternativeHeader: Equatable, Sendable {
 /// Rows of an input, whatever its format: the header first (for formats whose rows are
 /// positional), then batches of rows, each row carrying its line in the file.
 public protocol RowSource: AnyObject {
-    /// What diagnostics call this input: the path, or `-` for stdin.
+    /// What diagnostics call this input: the path, or `stdin`.
     var name: String { get }
     /// Reads the header; nil when every row names its own fields (NDJSON). Call once, first.
     func readHeader() throws -> HeaderRow?

@@ -97,4 +97,18 @@ final class StageContractTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("--max-attempts must be at least 1"), "\(tool): \(r.stderr)")
         }
     }
+
+    /// Standard input has one name in every message: `stdin:LINE:`, as the file's would be `PATH:LINE:`.
+    func testStandardInputIsNamedStdinByEveryReader() throws {
+        let validate = try Pipeline.sh("cxv-validate < /dev/null")
+        XCTAssertEqual(validate.status, 65)
+        XCTAssertTrue(validate.stderr.contains("cxv-validate: stdin:1: no header row"), validate.stderr)
+        let workbook = try Pipeline.sh("printf 'PK\\003\\004junk' | cxv-validate")
+        XCTAssertTrue(workbook.stderr.contains("stdin:1: not an .xlsx workbook"), workbook.stderr)
+        for stage in ["cxv-chunk", "cxv-gzip", "cxv-report"] {
+            let r = try Pipeline.sh("printf '{\"kind\":\"tally\",\"stage\":\"x\"}\\nnot json\\n' | \(stage)")
+            XCTAssertEqual(r.status, 65, stage)
+            XCTAssertTrue(r.stderr.contains("stdin:2:"), "\(stage): \(r.stderr)")
+        }
+    }
 }

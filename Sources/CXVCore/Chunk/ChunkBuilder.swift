@@ -195,7 +195,7 @@ public final class ChunkBuilder {
             throw error.at(source, line: record.line)
         }
         guard hasPhone else {
-            throw CXVError.data(source: source == "-" ? "stdin" : source, line: record.line, message: "contact has no phone_number")
+            throw CXVError.data(source: source, line: record.line, message: "contact has no phone_number")
         }
         if externalID == .phone { values[externalIDSlot] = values[phoneSlot] }
         if requiresExternalID, isEmpty(values[externalIDSlot]) {

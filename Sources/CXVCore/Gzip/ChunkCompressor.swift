@@ -40,9 +40,9 @@ public struct ChunkCompressor: Sendable {
         } catch let error as JSONError {
             throw error.at(source, line: lineNumber)
         } catch let error as GzipError {
-            throw CXVError.data(source: source == "-" ? "stdin" : source, line: lineNumber, message: "chunk: \(error.description)")
+            throw CXVError.data(source: source, line: lineNumber, message: "chunk: \(error.description)")
         } catch let error as ChunkFormatError {
-            throw CXVError.data(source: source == "-" ? "stdin" : source, line: lineNumber, message: "chunk: \(error.message)")
+            throw CXVError.data(source: source, line: lineNumber, message: "chunk: \(error.message)")
         }
     }
 

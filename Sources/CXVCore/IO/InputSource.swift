@@ -7,7 +7,7 @@ import Darwin
 /// Where the readers get their bytes: a file, stdin, bytes in memory, or a source that wraps
 /// one (converting its encoding, or letting the format be sniffed before reading starts).
 public protocol ByteSource: AnyObject {
-    /// What diagnostics call this input: the path, or `-` for stdin.
+    /// What diagnostics call this input: the path, or `stdin` (one name in every message).
     var name: String { get }
     /// Reads up to `count` bytes into `buffer`; 0 means end of input.
     func fill(_ buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
@@ -15,7 +15,7 @@ public protocol ByteSource: AnyObject {
 
 /// A file, stdin, or bytes already in memory (a request body, a test), read as they are.
 public final class InputSource: ByteSource {
-    /// What diagnostics call this input: the path, or `-` for stdin.
+    /// What diagnostics call this input: the path, or `stdin` (one name in every message).
     public let name: String
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -23,7 +23,7 @@ public final class InputSource: ByteSource {
     public init(path: String) throws {
         if path == "-" {
             widenPipe(0)
-            self.name = "-"
+            self.name = "stdin"
             self.fd = 0
             self.ownsDescriptor = false
             return
@@ -85,7 +85,7 @@ public final class InputSource: ByteSource {
             let n = read(fd, buffer, count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            throw CXVError.io(path: name == "-" ? "stdin" : name, reason: String(cString: strerror(errno)))
+            throw CXVError.io(path: name, reason: String(cString: strerror(errno)))
         }
     }
 }

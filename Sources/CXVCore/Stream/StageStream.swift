@@ -12,7 +12,7 @@ public struct InvalidLinePolicy: Sendable {
     /// The reject to write for `invalid`, or the error that ends the stage.
     public func reject(for invalid: InvalidRecord, source: String) throws -> [UInt8] {
         guard skip else {
-            throw CXVError.data(source: source == "-" ? "stdin" : source, line: invalid.line,
+            throw CXVError.data(source: source, line: invalid.line,
                                 message: "not a JSON object with a string \"kind\" (\(invalid.reason)); --skip-invalid turns such lines into rejects")
         }
         var w = JSONWriter()
@@ -60,6 +60,6 @@ private let newline: [UInt8] = [0x0A]
 extension JSONError {
     /// This error as a stage's data error at `line` of `source`.
     public func at(_ source: String, line: Int) -> CXVError {
-        .data(source: source == "-" ? "stdin" : source, line: line, message: description)
+        .data(source: source, line: line, message: description)
     }
 }
