@@ -75,15 +75,19 @@ public final class PollRun {
 
     /// The tally, added to by each chunk's task as it finishes, and the jobs a stop cut off.
     private final class Counts: @unchecked Sendable {
-        private let lock = NSLock()  // guards `value` and `cutOff`
+        private let lock = NSLock()  // guards `value`, `cutOff` and `watcher`
         private var value = PollTally()
         private var cutOff: [(ChunkRecord, JobTracker)] = []
-        var observer: (@Sendable (PollTally) -> Void)?
+        private var watcher: (@Sendable (PollTally) -> Void)?
+        var observer: (@Sendable (PollTally) -> Void)? {
+            get { lock.withLock { watcher } }
+            set { lock.withLock { watcher = newValue } }
+        }
         var tally: PollTally { lock.withLock { value } }
         func add(_ body: (inout PollTally) -> Void) {
             lock.withLock {
                 body(&value)
-                observer?(value)
+                watcher?(value)
             }
         }
         func stopped(_ chunk: ChunkRecord, _ job: JobTracker) { lock.withLock { cutOff.append((chunk, job)) } }
