@@ -111,4 +111,16 @@ final class StageContractTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("stdin:2:"), "\(stage): \(r.stderr)")
         }
     }
+
+    /// `-o FILE` gets the mode any new file gets, 0644 under the user's umask, and leaves no temporary file.
+    func testDashOFilesFollowTheUmask() throws {
+        let dir = try Pipeline.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Pipeline.sh("""
+            (umask 022; cxv-validate -o open.ndjson '\(Pipeline.sample)' 2>/dev/null)
+            (umask 077; cxv-validate -o private.ndjson '\(Pipeline.sample)' 2>/dev/null)
+            stat -c '%a %n' open.ndjson private.ndjson; ls | grep -c tmp
+            """, in: dir)
+        XCTAssertEqual(r.lines, ["644 open.ndjson", "600 private.ndjson", "0"], r.stderr)
+    }
 }

@@ -53,15 +53,22 @@ public final class OutputSink {
     }
 
     private init(file: String) throws {
-        var template = Array("\(file).tmp.XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        // Created with mode 0644 so the kernel applies the umask itself: mkstemp's 0600 would need
+        // the umask read, and reading it means setting it for every thread of the process.
+        var random = SystemRandomNumberGenerator()
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<100 {
+            temporary = "\(file).tmp.\(String(random.next(), radix: 36))"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else {
             throw CXVError.io(path: file, reason: String(cString: strerror(errno)))
         }
-        fchmod(fd, 0o644 & ~currentUmask())
         self.fd = fd
         self.path = file
-        self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        self.temporaryPath = temporary
         buffer.reserveCapacity(flushThreshold * 2)
     }
 
@@ -122,10 +129,4 @@ public final class OutputSink {
 func widenPipe(_ fd: Int32) {
     let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ, which Glibc's module leaves out (it is _GNU_SOURCE)
     _ = fcntl(fd, setPipeSize, Int32(1 << 20))
-}
-
-private func currentUmask() -> mode_t {
-    let mask = umask(0)
-    umask(mask)
-    return mask
 }
