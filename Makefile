@@ -9,7 +9,7 @@ DEB_PACKAGES := dpkg-dev binutils lintian debootstrap
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: help deps bench-deps deb-deps build release test bench demo man completions fuzz install-files test-asan test-tsan install uninstall deb test-deb clean
+.PHONY: help deps bench-deps deb-deps build release test bench demo man completions fuzz install-files test-asan test-tsan install uninstall deb test-deb bench-deb clean
 
 help:
 	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
@@ -23,6 +23,7 @@ help:
 	@echo "make install   release binaries, man pages (man1, man7) and bash/zsh/fish completions under \$$(DESTDIR)\$$(PREFIX)"
 	@echo "make uninstall remove exactly the files make install put there"
 	@echo "make deb       dist/cxv_VERSION_amd64.deb: one program with the Swift runtime linked in, for hosts without Swift"
+	@echo "make bench-deb start-up of the packaged program against the release build (target: no slower)"
 	@echo "make test-deb  the .deb through lintian, then installed, run and removed in a clean Debian 12 root (root only)"
 	@echo "make clean     remove build products"
 
@@ -136,14 +137,22 @@ install-files:
 uninstall:
 	rm -f $(foreach f,$(INSTALLED),"$(DESTDIR)$(PREFIX)/$(f)")
 
-# The .deb: the multi-call program `cxv` (Sources/cxv), built in a folder of its own with the
-# Swift runtime and Foundation linked in statically, so the package needs no toolchain.
+# The .deb: cxv-validate and the multi-call program `cxv` (Sources/cxv, the other six), built
+# in a folder of their own with the Swift runtime and Foundation linked in statically, so the
+# package needs no toolchain. They export no symbols (packaging/deb/exports.map): start-up is
+# faster and the files smaller.
 VERSION = $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/CXVCore/Support/Version.swift)
 DEB = dist/cxv_$(VERSION)_amd64.deb
-DEB_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb
+DEB_BUILD = $(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-deb \
+	-Xlinker --version-script=$(CURDIR)/packaging/deb/exports.map
 deb: deps deb-deps
 	$(DEB_BUILD) --product cxv
+	$(DEB_BUILD) --product cxv-validate
 	scripts/build-deb.sh "$$($(DEB_BUILD) --show-bin-path)" .build-deb/checkouts
+
+# Timing, so a benchmark and not a test: the package's start-up against the dynamic build.
+bench-deb: deb release
+	scripts/bench-startup.py $(DEB) "$(BIN_RELEASE)"
 
 # lintian fails on errors only; the warnings left are explained in the README. The clean
 # root's tarball is kept in .build-deb between runs.

@@ -91,7 +91,6 @@ let package = Package(
             name: "CXVNet",
             dependencies: [
                 "CXVCore",
-                "CXVInput",
                 "CXVAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +111,6 @@ let package = Package(
             name: "CXVSandbox",
             dependencies: [
                 "CXVCore",
-                "CXVInput",
                 "CXVAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -139,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "cxv",
             dependencies: [
-                "CXVValidateCommand", "CXVChunkCommand", "CXVGzipCommand", "CXVReportCommand",
+                "CXVChunkCommand", "CXVGzipCommand", "CXVReportCommand",
                 "CXVUploadCommand", "CXVPollCommand", "CXVSandboxCommand",
             ]
         ),

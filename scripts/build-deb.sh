@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make deb: dist/cxv_VERSION_amd64.deb from the multi-call program `cxv` (built with the
-# Swift runtime linked in), its seven names as links, man pages, completions and the
-# Debian documentation files. Depends: is computed by dpkg-shlibdeps from the program.
+# make deb: dist/cxv_VERSION_amd64.deb from two programs built with the Swift runtime linked
+# in, cxv-validate and the multi-call `cxv` (the other six tools), the seven names as links,
+# man pages, completions and the Debian documentation files. Depends: is computed by
+# dpkg-shlibdeps from the two programs.
 # Usage: scripts/build-deb.sh BIN_DIR CHECKOUTS_DIR
-#   BIN_DIR       the release build's folder, holding `cxv`
+#   BIN_DIR       the release build's folder, holding `cxv` and `cxv-validate`
 #   CHECKOUTS_DIR the build's package checkouts, whose licenses go into the copyright file
 # DEB_MAINTAINER overrides the Maintainer field.
 set -euo pipefail
@@ -14,7 +15,9 @@ tools=(cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbo
 maintainer=${DEB_MAINTAINER:-cxv engineers <cxv-engineers@example.com>}
 die() { echo "build-deb: $*" >&2; exit 1; }
 
-[ -x "$bin/cxv" ] || die "no program $bin/cxv: build it first (make deb does)"
+for program in cxv cxv-validate; do
+  [ -x "$bin/$program" ] || die "no program $bin/$program: build it first (make deb does)"
+done
 [ -d "$checkouts" ] || die "no folder $checkouts"
 version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$here/Sources/CXVCore/Support/Version.swift")
 [ -n "$version" ] || die "no version in Sources/CXVCore/Support/Version.swift"
@@ -34,11 +37,18 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/libexec/cxv" "$root/usr/sha
   "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" "$doc" \
   "$root/usr/share/lintian/overrides"
 
-# dh_strip's flags for a program: no symbol table, no .comment or .note (the build id stays).
-install -m 0755 "$bin/cxv" "$root/usr/libexec/cxv/cxv"
-strip --remove-section=.comment --remove-section=.note "$root/usr/libexec/cxv/cxv"
+for program in cxv cxv-validate; do
+  # dh_strip's flags for a program: no symbol table, no .comment or .note (the build id stays).
+  install -m 0755 "$bin/$program" "$root/usr/libexec/cxv/$program"
+  strip --remove-section=.comment --remove-section=.note "$root/usr/libexec/cxv/$program"
+  # packaging/deb/exports.map keeps the dynamic symbol table to what the program imports; a
+  # build that lost it would export ~40,000 symbols and start slower.
+  exported=$(readelf --dyn-syms -W "$root/usr/libexec/cxv/$program" | awk '$7 != "UND" && $5 == "GLOBAL"' | wc -l)
+  [ "$exported" -le 50 ] || die "$program exports $exported symbols: was it linked with packaging/deb/exports.map?"
+done
 for t in "${tools[@]}"; do
-  ln -s ../libexec/cxv/cxv "$root/usr/bin/$t"
+  # cxv-validate is its own program; the other six are one, run by the name of the link.
+  if [ "$t" = cxv-validate ]; then ln -s ../libexec/cxv/cxv-validate "$root/usr/bin/$t"; else ln -s ../libexec/cxv/cxv "$root/usr/bin/$t"; fi
   gzip -9n < "$here/man/$t.1" > "$root/usr/share/man/man1/$t.1.gz"
   # bash-completion sources these files: Debian wants no #! line in them.
   sed '1{/^#!/d}' "$here/completions/bash/$t" > "$root/usr/share/bash-completion/completions/$t"
@@ -89,8 +99,9 @@ chmod 0644 "$doc/copyright"
 # names the Debian packages and versions they come from. It wants a debian/control, and
 # the package's tree in debian/PACKAGE, as in a Debian source package.
 printf 'Source: cxv\n\nPackage: cxv\nArchitecture: amd64\n' > "$stage/debian/control"
-depends=$(cd "$stage" && dpkg-shlibdeps -O -e"$root/usr/libexec/cxv/cxv" | sed -n 's/^shlibs:Depends=//p')
-[ -n "$depends" ] || die "dpkg-shlibdeps named no dependencies for $bin/cxv"
+depends=$(cd "$stage" && dpkg-shlibdeps -O -e"$root/usr/libexec/cxv/cxv" -e"$root/usr/libexec/cxv/cxv-validate" |
+  sed -n 's/^shlibs:Depends=//p')
+[ -n "$depends" ] || die "dpkg-shlibdeps named no dependencies for $bin/cxv and $bin/cxv-validate"
 
 # Every file dated by the last commit, so the same commit gives the same package.
 epoch=$(git -C "$here" log -1 --format=%ct)

@@ -50,7 +50,6 @@ struct DecodingNotice {
 public enum InputSniffer {
     /// How much of the input the sniffing looks at: the first read of any file.
     static let sample = 64 << 10
-    static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// `isHeader` tells a header the caller can use, to pick a workbook's sheet.
     public static func open(_ path: String, options: ReadOptions, notices: InputNotices,
@@ -86,12 +85,6 @@ public enum InputSniffer {
         }
     }
 
-    /// A body that comes whole (an upload to cxv-sandbox) as a source, without its UTF-8 byte
-    /// order mark if it has one.
-    public static func withoutByteOrderMark(name: String, bytes: [UInt8]) -> InputSource {
-        InputSource(name: name, bytes: bytes.starts(with: utf8BOM) ? Array(bytes.dropFirst(utf8BOM.count)) : bytes)
-    }
-
     /// The conversion the input needs to be UTF-8: the one asked for, or the one its
     /// UTF-16 byte order mark declares (Excel's "Unicode Text"); nil for UTF-8.
     private static func decoder(for raw: Lookahead, options: ReadOptions) throws -> TranscodingSource? {
@@ -106,7 +99,8 @@ public enum InputSniffer {
 
     /// A UTF-8 BOM, or what a UTF-16 one becomes through iconv, is not part of the first field.
     private static func dropByteOrderMark(_ source: Lookahead) throws {
-        if try source.peek(utf8BOM.count) == utf8BOM { try source.skip(utf8BOM.count) }
+        let bom = InputSource.utf8BOM
+        if try source.peek(bom.count) == bom { try source.skip(bom.count) }
     }
 
     private static func isWorkbook(_ raw: Lookahead, options: ReadOptions) throws -> Bool {

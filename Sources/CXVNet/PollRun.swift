@@ -1,6 +1,5 @@
 import CXVAPI
 import CXVCore
-import CXVInput
 import Foundation
 
 /// How cxv-poll waits and how often it tries again.

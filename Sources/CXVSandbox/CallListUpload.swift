@@ -1,6 +1,5 @@
 // Reads a call-list upload (docs/design.md §3b): the JSON body's required fields, its base64 CSV file, and the records in it.
 import CXVCore
-import CXVInput
 import Foundation
 
 /// One record of a call-list file, read through the list's field mapping.
@@ -73,7 +72,7 @@ public enum CallListParser {
 
     /// The records of a UTF-8 CSV file, by the list's field mapping.
     static func records(file: [UInt8], limits: APILimits) throws(ImportError) -> CallListUpload {
-        var reader = CSVReader(source: InputSniffer.withoutByteOrderMark(name: "listFile", bytes: file))
+        var reader = CSVReader(source: InputSource.body(name: "listFile", bytes: file))
         var batch = RowBatch()
         var upload = CallListUpload()
         var columns: [Int?] = []  // where each mapped column is in the file, by mapping order

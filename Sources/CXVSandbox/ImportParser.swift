@@ -1,5 +1,4 @@
 import CXVCore
-import CXVInput
 
 /// One data row of an upload, as the server stores it.
 public struct ImportRow: Sendable, Equatable {
@@ -119,7 +118,7 @@ public enum ImportParser {
             throw .unreadable("the body looks gzip'd but came without Content-Encoding: gzip")
         }
         let columns = ImportAPI.contactsImport.columns  // every header starts with them
-        var reader = CSVReader(source: InputSniffer.withoutByteOrderMark(name: "upload", bytes: csv))
+        var reader = CSVReader(source: InputSource.body(name: "upload", bytes: csv))
         var batch = RowBatch()
         batch.reserveCapacity(forCSVBytes: csv.count)
         var headerCount: Int?

@@ -82,11 +82,11 @@ final class InputSnifferTests: XCTestCase {
     }
 
     func testAnUploadBodyLosesItsBOMAndNothingElse() {
-        var reader = CSVReader(source: InputSniffer.withoutByteOrderMark(name: "body", bytes: [0xEF, 0xBB, 0xBF] + Array("a,b\n".utf8)))
+        var reader = CSVReader(source: InputSource.body(name: "body", bytes: [0xEF, 0xBB, 0xBF] + Array("a,b\n".utf8)))
         var batch = RowBatch()
         XCTAssertEqual(try reader.readRow(into: &batch), true)
         XCTAssertEqual(batch.strings(of: batch.rows[0]), ["a", "b"])
-        var twice = CSVReader(source: InputSniffer.withoutByteOrderMark(name: "body", bytes: Array("\u{FEFF}\u{FEFF}a\n".utf8)))
+        var twice = CSVReader(source: InputSource.body(name: "body", bytes: Array("\u{FEFF}\u{FEFF}a\n".utf8)))
         batch = RowBatch()
         XCTAssertEqual(try twice.readRow(into: &batch), true)
         XCTAssertEqual(batch.strings(of: batch.rows[0]), ["\u{FEFF}a"], "only one BOM is dropped")

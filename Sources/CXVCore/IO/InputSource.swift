@@ -48,6 +48,15 @@ public final class InputSource: ByteSource {
         self.memory = bytes
     }
 
+    /// UTF-8's byte order mark, which Windows tools put before a file's text.
+    public static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// A body that comes whole (an upload to cxv-sandbox), without its UTF-8 byte order
+    /// mark if it has one.
+    public static func body(name: String, bytes: [UInt8]) -> InputSource {
+        InputSource(name: name, bytes: bytes.starts(with: utf8BOM) ? Array(bytes.dropFirst(utf8BOM.count)) : bytes)
+    }
+
     deinit {
         if ownsDescriptor { close(fd) }
     }

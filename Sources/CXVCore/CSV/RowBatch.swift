@@ -1,5 +1,3 @@
-import CXVCore
-
 /// Why an input row (CSV, NDJSON or sheet) could not be read as fields: the one row-problem
 /// type, so cxv-validate's rejects and cxv-sandbox's refusals say the same thing.
 public enum RowProblem: Equatable, Sendable {
@@ -59,6 +57,16 @@ public struct RowBatch: Sendable {
         public var problem: RowProblem?
         /// The row's first physical line as read, kept only for rows with a problem.
         public var raw: [UInt8]
+
+        public init(line: Int, firstField: Int, fieldCount: Int, keyed: Bool = false, problem: RowProblem? = nil,
+                    raw: [UInt8] = []) {
+            self.line = line
+            self.firstField = firstField
+            self.fieldCount = fieldCount
+            self.keyed = keyed
+            self.problem = problem
+            self.raw = raw
+        }
     }
 
     public var storage: [UInt8] = []
@@ -102,7 +110,7 @@ public struct RowBatch: Sendable {
     }
 
     /// Ends the field whose bytes were just appended to `storage`.
-    mutating func endField() {
+    public mutating func endField() {
         fieldEnds.append(storage.count)
         storage.append(RowBatch.separator)
     }

@@ -1,5 +1,3 @@
-import CXVCore
-
 /// The one CSV reader: RFC 4180 (quoted fields, doubled quotes, delimiters and
 /// newlines inside quotes, CRLF or LF, blank lines skipped; a BOM is InputSniffer's to drop),
 /// streaming in bounded memory. A malformed row becomes a row with a `problem`,
