@@ -113,7 +113,7 @@ public final class PollRun {
         do {
             return try api.profile(callList: list.map { CallListProfile.UploadSettings(listID: $0) })
         } catch {
-            throw CXVError.data(source: "chunk \(chunk.seq)", line: 0, message: "\(error.description) (its job names no list)")
+            throw CXVError.data(source: "chunk \(chunk.label)", line: 0, message: "\(error.description) (its job names no list)")
         }
     }
 
@@ -218,11 +218,11 @@ public final class PollRun {
                 refusal = "\(error)"
             }
             if let refusal {
-                log("chunk \(chunk.seq): job \(job) still running, not cancelled: \(refusal)")
+                log("chunk \(chunk.label): job \(job) still running, not cancelled: \(refusal)")
                 try output.write(chunk.line)
                 continue
             }
-            log("chunk \(chunk.seq): cancelled job \(job) on \(Stopped(signal: signal).name)")
+            log("chunk \(chunk.label): cancelled job \(job) on \(Stopped(signal: signal).name)")
             let finished = PollRun.done(chunk, state: .failed, errors: ["job \(job) cancelled by cxv-poll on \(Stopped(signal: signal).name)"],
                                         processed: 0, retries: 0, rejects: [])
             try output.write(lines: finished.lines)
@@ -262,6 +262,8 @@ public final class PollRun {
         var chunk = original
         // The line map and the CSV are read only if a job fails or refuses rows: most chunks never need them.
         var linesIfRead: [Int]?
+        var recordsIfRead: [[UInt8]]?
+        var filesIfRead: [String]?
         var csvIfRead: [UInt8]?
         func csv() throws -> [UInt8] {
             if let csvIfRead { return csvIfRead }
@@ -297,16 +299,23 @@ public final class PollRun {
             }
             let refused = status.rowErrors
             if !refused.isEmpty {
-                let table = try CSVTable(try csv())
+                let table = try ChunkTable(try csv())
                 let lines = linesIfRead ?? (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
+                // The rows as read, if the contacts carried them; else the rows as sent.
+                let asRead = recordsIfRead ?? chunk.elements("records") ?? []
+                let files = filesIfRead ?? (chunk.value("files")?.arrayValue ?? []).map { $0.stringValue ?? "" }
                 for (row, message) in refused.map({ ($0.row, $0.message) }) where row <= table.rows.count {
-                    rejects.append(importReject(seq: chunk.seq, line: row <= lines.count ? lines[row - 1] : 0,
-                                                message: message, record: table.record(row)))
+                    let read = row <= asRead.count && asRead[row - 1] != Array("null".utf8) ? asRead[row - 1] : nil
+                    rejects.append(importReject(seq: chunk.seq, part: chunk.part, line: row <= lines.count ? lines[row - 1] : 0,
+                                                file: row <= files.count && !files[row - 1].isEmpty ? files[row - 1] : nil,
+                                                message: message, record: read ?? table.recordJSON(row)))
                 }
                 if status.state == .failed {
                     let bad = Set(refused.map(\.row))
-                    csvIfRead = table.csv(without: bad)
+                    csvIfRead = table.csv(rows: table.rows.indices.filter { !bad.contains($0 + 1) })
                     linesIfRead = lines.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
+                    recordsIfRead = asRead.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
+                    filesIfRead = files.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
                     everyRowRefused = (1...max(1, table.rows.count)).allSatisfy(bad.contains)
                 }
             }
@@ -401,53 +410,21 @@ public final class PollRun {
             w.endArray()
         }
         chunk.set("retries", int: retries)
+        chunk.set("finished_at") { $0.seconds(Date().timeIntervalSince1970) }
         return Finished(lines: rejects + [chunk.line], completed: state == .completed, rejects: rejects.count, retries: retries)
     }
 
-    static func importReject(seq: Int, line: Int, message: String, record: [(String, String)]) -> [UInt8] {
+    /// A row the server refused; `record` is its JSON object.
+    static func importReject(seq: Int, part: String?, line: Int, file: String?, message: String, record: [UInt8]) -> [UInt8] {
         var w = JSONWriter()
-        w.beginReject(stage: "import", line: line, file: nil,
+        w.beginReject(stage: "import", line: line, file: file,
                       errors: [ValidationError(field: "", code: "refused_by_server", message: message)])
         w.key("seq"); w.int(seq)
+        if let part { w.key("part"); w.string(part) }
         w.key("record")
-        w.beginObject()
-        for (name, value) in record {
-            w.key(name)
-            w.string(value)
-        }
-        w.endObject()
+        record.withUnsafeBytes { w.raw($0) }
         w.endObject()
         w.endRecord()
         return w.bytes
-    }
-}
-
-/// A chunk's CSV as rows, to name refused rows and to write the chunk again without them.
-struct CSVTable {
-    let header: [String]
-    let rows: [[String]]
-
-    init(_ csv: [UInt8]) throws {
-        var reader = CSVReader(source: InputSource(name: "chunk", bytes: csv), maxRowBytes: max(1 << 20, csv.count))
-        var batch = RowBatch()
-        while try reader.readRow(into: &batch) {}
-        let all = batch.rows.map { batch.strings(of: $0) }
-        header = all.first ?? []
-        rows = Array(all.dropFirst())
-    }
-
-    /// Data row `row` (1-based) as header name → value.
-    func record(_ row: Int) -> [(String, String)] {
-        Array(zip(header, rows[row - 1]))
-    }
-
-    func csv(without refused: Set<Int>) -> [UInt8] {
-        let writer = CSVWriter()
-        var out = WriteBuffer()
-        writer.appendRow(header, to: &out)
-        for (index, row) in rows.enumerated() where !refused.contains(index + 1) {
-            writer.appendRow(row, to: &out)
-        }
-        return out.array
     }
 }

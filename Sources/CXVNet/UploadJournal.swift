@@ -10,6 +10,20 @@ public actor UploadJournal {
         public var key: String
         public var seq: Int
         public var job: String
+        /// When the job was made, seconds since 1970 (absent in journals from before it was kept).
+        public var at: Double?
+
+        public init(key: String, seq: Int, job: String, at: Double? = nil) {
+            self.key = key
+            self.seq = seq
+            self.job = job
+            self.at = at
+        }
+    }
+
+    /// A chunk the server found too large, sent as two halves (entries of their own).
+    struct SplitEntry: Codable {
+        var split: String
     }
 
     /// A calling list's counts before the run's first upload, so a re-run reports what the whole run added.
@@ -22,8 +36,9 @@ public actor UploadJournal {
 
     private let path: String
     private let fd: Int32
-    private var jobs: [String: String] = [:]
+    private var jobs: [String: Entry] = [:]
     private var lists: [String: ListCounts] = [:]
+    private var splits: Set<String> = []
 
     public init(path: String) throws {
         self.path = path
@@ -32,7 +47,9 @@ public actor UploadJournal {
             let decoder = JSONDecoder()
             while let line = try lines.next({ Data($0) }) {
                 if let entry = try? decoder.decode(Entry.self, from: line) {
-                    jobs[entry.key] = entry.job
+                    jobs[entry.key] = entry
+                } else if let entry = try? decoder.decode(SplitEntry.self, from: line) {
+                    splits.insert(entry.split)
                 } else if let entry = try? decoder.decode(ListEntry.self, from: line), lists[entry.list] == nil {
                     lists[entry.list] = ListCounts(total: entry.total, valid: entry.valid, invalid: entry.invalid)
                 }
@@ -65,7 +82,16 @@ public actor UploadJournal {
     deinit { close(fd) }
 
     /// The job recorded for an idempotency key, if any.
-    public func job(for key: String) -> String? { jobs[key] }
+    /// The journal's entry for an idempotency key, if any: the job, and when it was made.
+    public func entry(for key: String) -> Entry? { jobs[key] }
+
+    /// Whether the chunk of this key was split in two, on a 413.
+    public func wasSplit(_ key: String) -> Bool { splits.contains(key) }
+
+    public func recordSplit(_ key: String) throws {
+        try append(SplitEntry(split: key))
+        splits.insert(key)
+    }
 
     /// The counts of `list` before the first run with this journal sent anything.
     public func listBefore(_ list: String) -> ListCounts? { lists[list] }
@@ -77,7 +103,7 @@ public actor UploadJournal {
 
     public func record(_ entry: Entry) throws {
         try append(entry)
-        jobs[entry.key] = entry.job
+        jobs[entry.key] = entry
     }
 
     private func append(_ entry: some Encodable) throws {

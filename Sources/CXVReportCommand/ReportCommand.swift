@@ -27,9 +27,22 @@ public struct ReportCommand: ParsableCommand {
     @Option(help: "Summary format.")
     var format: Format = .text
 
-    @Option(help: ArgumentHelp("Write every rejected contact to this CSV: its original columns plus 'error'.", valueName: "file"),
+    @Option(help: ArgumentHelp("""
+        Write every contact that was not imported to this CSV: its original columns plus 'error' \
+        (rejected, with the reason, or in a failed chunk, with the chunk's; a failed chunk's rows \
+        as sent unless cxv-validate had --keep-rows).
+        """, valueName: "file"),
             completion: .file())
     var rejects: String?
+
+    @Option(help: ArgumentHelp("""
+        Write every imported contact to this CSV: its columns, then 'source_line' ('source_file' \
+        with several inputs), 'chunk_seq' and 'job_id'. The columns are the row as read when \
+        cxv-validate had --keep-rows, else as sent. With --rejects, every input row is in one \
+        of the two files, once.
+        """, valueName: "file"),
+            completion: .file())
+    var imported: String?
 
     @OptionGroup var stream: StreamOptions
     @OptionGroup var output: OutputOptions
@@ -40,7 +53,8 @@ public struct ReportCommand: ParsableCommand {
         let diagnostics = output.diagnostics(tool: "cxv-report", progressDefault: .whenStderrIsATerminal)
         try runStage(diagnostics) {
             let sink = try output.sink()
-            var builder = ReportBuilder(rejects: try rejects.map { try RejectsFile(path: $0) })
+            var builder = ReportBuilder(rejects: try rejects.map { try RowsFile.rejects(path: $0) },
+                                        imported: try imported.map { try RowsFile.imported(path: $0) })
             let meter = diagnostics.progress(ReportProgress()) { now in
                 [.init("read", now.read), .init("rejected", now.rejected, alert: true)]
                     + (now.inFlight.map { [.init("in flight", $0)] } ?? [])

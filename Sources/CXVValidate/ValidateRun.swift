@@ -8,6 +8,8 @@ public struct ValidateOptions: Sendable {
     public var overrides: [ContactField: String] = [:]
     public var rules: ValidationRules
     public var dedupe = false
+    /// Contacts carry their rows as read (`record`), for cxv-report's row files.
+    public var keepRows = false
     public var suppressPath: String?
     public var jobs = 1
     public var batchRows = 2048
@@ -93,7 +95,7 @@ public final class ValidateRun {
             map.warnings.forEach(warn)
             try checkColumns(map, of: rows, line: header.line)
         }
-        let validator = Validator(rules: options.rules, map: map, file: file)
+        let validator = Validator(rules: options.rules, map: map, file: file, keepsRows: options.keepRows)
         let batchRows = options.batchRows
         try process(validator) { submit in try rows.forEachBatch(maxRows: batchRows, submit) }
     }

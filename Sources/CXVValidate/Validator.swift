@@ -70,13 +70,16 @@ public struct Validator: Sendable {
     public let file: String?
     /// The CSV header's width; rows of another width are rejected.
     public let width: Int
+    /// Whether a contact carries its row as read (`record`), as a reject always does.
+    public let keepsRows: Bool
     /// `rules.required` by field index, so the hot path does no hashing.
     private let required: [Bool]
 
-    public init(rules: ValidationRules, map: HeaderMap, file: String?) {
+    public init(rules: ValidationRules, map: HeaderMap, file: String?, keepsRows: Bool = false) {
         self.rules = rules
         self.map = map
         self.file = file
+        self.keepsRows = keepsRows
         self.width = map.header.count
         self.required = ContactField.allCases.map { rules.required.contains($0) }
     }
@@ -233,6 +236,7 @@ public struct Validator: Sendable {
             }
             writer.endObject()
         }
+        if keepsRows { writeRecord(row, of: rows, storage: storage, into: &writer) }
         writer.endObject()
         writer.endRecord()
         return phone.withUnsafeBytes { E164.key($0) }
@@ -246,6 +250,19 @@ public struct Validator: Sendable {
     public func writeReject(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer,
                             errors: [ValidationError], into writer: inout JSONWriter) {
         writer.beginReject(stage: "validate", line: row.line, file: file, errors: errors)
+        writeRecord(row, of: rows, storage: storage, into: &writer)
+        if row.problem != nil {
+            writer.key("raw")
+            writer.string(String(decoding: row.raw, as: UTF8.self))
+        }
+        writer.endObject()
+        writer.endRecord()
+    }
+
+    /// `"record"`: the row as read, by its header's names, so a rejects file or an imported
+    /// file can give a row back as the user wrote it.
+    private func writeRecord(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer,
+                             into writer: inout JSONWriter) {
         writer.key("record")
         writer.beginObject()
         if row.keyed {
@@ -265,11 +282,5 @@ public struct Validator: Sendable {
             }
         }
         writer.endObject()
-        if row.problem != nil {
-            writer.key("raw")
-            writer.string(String(decoding: row.raw, as: UTF8.self))
-        }
-        writer.endObject()
-        writer.endRecord()
     }
 }

@@ -69,6 +69,13 @@ public struct ValidateCommand: ParsableCommand {
     @Flag(help: "Reject later rows whose normalised number repeats an earlier one, naming the first line.")
     var dedupe = false
 
+    @Flag(help: """
+        Give each contact its row as read ('record'), which its chunk carries on, so that \
+        cxv-report --imported and --rejects give every row back exactly as it was read. It \
+        doubles the stream's size; without it they give a contact's columns as sent.
+        """)
+    var keepRows = false
+
     @Option(help: ArgumentHelp("Reject numbers on this do-not-call list (one number a line, '#' comments).", valueName: "file"),
             completion: .file())
     var suppress: String?
@@ -125,6 +132,7 @@ public struct ValidateCommand: ParsableCommand {
             options.reading.sheet = sheet
             options.overrides = try HeaderMap.parseOverrides(map)
             options.dedupe = dedupe
+            options.keepRows = keepRows
             options.suppressPath = suppress
             options.jobs = jobs
             options.reading.maxRowBytes = maxRowBytes

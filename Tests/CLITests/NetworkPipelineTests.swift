@@ -201,6 +201,45 @@ final class NetworkPipelineTests: XCTestCase {
         }
     }
 
+    /// `--rejects` and `--imported` give every input row back once between them, with the columns it was read
+    /// with (cxv-validate --keep-rows), each imported row with the chunk and job that carried it (Tests/Fixtures/check-row-files.py checks
+    /// it, row by row): on the messy sample, with three rows the server refuses, whether it fails their jobs
+    /// (cxv-poll sends the rest again) or completes them without those rows (--partial).
+    func testTheRejectsAndImportedFilesHoldEveryInputRowOnce() throws {
+        let checker = Pipeline.packageRoot.appendingPathComponent("Tests/Fixtures/check-row-files.py").path
+        // Three contacts' numbers made unacceptable after cxv-validate, so that the server refuses their rows.
+        let spoil = (1...3).map { #"-e 's/"phone_number":"+1202555000\#($0)"/"phone_number":"555-000\#($0)"/'"# }
+        for partial in [false, true] {
+            try startSandbox(["--job-time", "0"] + (partial ? ["--partial"] : []))
+            let r = try Pipeline.sh(env + """
+                cxv-validate --region US --dedupe --keep-rows '\(Pipeline.sample)' > validated.ndjson
+                sed \(spoil.joined(separator: " ")) validated.ndjson | cxv-chunk --size 250 | cxv-gzip \
+                | cxv-upload --base-url \(url) | cxv-poll --base-url \(url) --interval 0.05 > out.ndjson
+                cxv-report --format json --rejects rejects.csv --imported imported.csv < out.ndjson > report.json
+                echo "report $?"
+                python3 '\(checker)' validated.ndjson out.ndjson rejects.csv imported.csv
+                """, in: dir)
+            XCTAssertEqual(r.status, 0, "partial: \(partial): \(r.text)")
+            XCTAssertEqual(r.lines, ["report 1", "ok 828 2672"], "partial: \(partial): \(r.stderr)")
+            XCTAssertEqual(try stats()["contactsStored"] as? Int, 2672)
+
+            // --format json: each chunk's job, rows, retries and time, adding up to the chunks' rows.
+            let report = try XCTUnwrap(Pipeline.sh("cat report.json", in: dir).records.first)
+            let chunks = try XCTUnwrap(report["chunk_results"] as? [[String: Any]])
+            XCTAssertEqual(chunks.count, 11)
+            XCTAssertEqual(chunks.compactMap { $0["seq"] as? Int }.sorted(), Array(1...11), "in the order they finished")
+            XCTAssertEqual(chunks.compactMap { $0["rows"] as? Int }.reduce(0, +), 2675)
+            for chunk in chunks {
+                XCTAssertEqual(chunk["state"] as? String, "completed")
+                XCTAssertFalse((chunk["job"] as? String ?? "").isEmpty, "\(chunk)")
+                let seconds = try XCTUnwrap(chunk["seconds"] as? Double, "\(chunk)")
+                XCTAssertTrue(seconds >= 0 && seconds < 60, "\(chunk)")
+            }
+            XCTAssertEqual(chunks.compactMap { $0["retries"] as? Int }.reduce(0, +), partial ? 0 : 1,
+                           "one job fails for its refused rows and is sent again without them")
+        }
+    }
+
     /// The server goes away between the stages: every chunk gives up after its retries,
     /// the stage says so and exits 69, and the report still accounts for every contact.
     func testAnUnreachableServiceEndsWith69AndLosesNothing() throws {

@@ -10,13 +10,13 @@ final class UploadJournalTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(#"{"key":"a","seq":1,"job":"j1"}"# .utf8 + [0x0A] + #"{"key":"b","seq":2,"jo"#.utf8).write(to: URL(fileURLWithPath: path))
         let first = try UploadJournal(path: path)
-        let jobA = await first.job(for: "a")
-        let jobB = await first.job(for: "b")
+        let jobA = await first.entry(for: "a")?.job
+        let jobB = await first.entry(for: "b")?.job
         XCTAssertEqual(jobA, "j1")
         XCTAssertNil(jobB, "the torn entry is not taken")
         try await first.record(.init(key: "c", seq: 3, job: "j3"))
         let again = try UploadJournal(path: path)
-        let jobC = await again.job(for: "c")
+        let jobC = await again.entry(for: "c")?.job
         XCTAssertEqual(jobC, "j3", "the entry after the torn line is read back")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 3, "two whole lines, each ended: \(lines)")

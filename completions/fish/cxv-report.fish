@@ -20,7 +20,7 @@ function __cxv-report_parse_tokens -S
     set -l unparsed_tokens (__cxv-report_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-report'
-        __cxv-report_parse_subcommand -r 1 'format=' 'rejects=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
+        __cxv-report_parse_subcommand -r 1 'format=' 'rejects=' 'imported=' 'skip-invalid' 'max-line-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-report_parse_subcommand -r 1 'version'
@@ -78,7 +78,8 @@ end
 
 complete -c 'cxv-report' -f
 complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_flags_or_options "cxv-report" format' -l 'format' -d 'Summary format.' -rfka 'text json'
-complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_flags_or_options "cxv-report" rejects' -l 'rejects' -d 'Write every rejected contact to this CSV: its original columns plus \'error\'.' -rF
+complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_flags_or_options "cxv-report" rejects' -l 'rejects' -d 'Write every contact that was not imported to this CSV: its original columns plus \'error\' (rejected, with the reason, or in a failed chunk, with the chunk\'s; a failed chunk\'s rows as sent unless cxv-validate had --keep-rows).' -rF
+complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_flags_or_options "cxv-report" imported' -l 'imported' -d 'Write every imported contact to this CSV: its columns, then \'source_line\' (\'source_file\' with several inputs), \'chunk_seq\' and \'job_id\'. The columns are the row as read when cxv-validate had --keep-rows, else as sent. With --rejects, every input row is in one of the two files, once.' -rF
 complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_flags_or_options "cxv-report" skip-invalid' -l 'skip-invalid' -d 'Turn input lines that are not JSON records into rejects instead of stopping with status 65.'
 complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_flags_or_options "cxv-report" max-line-bytes' -l 'max-line-bytes' -d 'Refuse input lines longer than this many bytes.' -rfka ''
 complete -c 'cxv-report' -n '__cxv-report_should_offer_completions_for_positional "cxv-report" -ge 1' -F

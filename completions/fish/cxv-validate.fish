@@ -20,7 +20,7 @@ function __cxv-validate_parse_tokens -S
     set -l unparsed_tokens (__cxv-validate_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-validate'
-        __cxv-validate_parse_subcommand -r 1 'input-format=' 'sheet=' 'delimiter=' 'encoding=' 'map=+' 'require=' 'region=' 'strict' 'dedupe' 'suppress=' 'jobs=' 'max-row-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
+        __cxv-validate_parse_subcommand -r 1 'input-format=' 'sheet=' 'delimiter=' 'encoding=' 'map=+' 'require=' 'region=' 'strict' 'dedupe' 'keep-rows' 'suppress=' 'jobs=' 'max-row-bytes=' 'o/output=' 'log-level=' 'log-format=' 'q/quiet' 'progress' 'no-progress' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-validate_parse_subcommand -r 1 'version'
@@ -86,6 +86,7 @@ complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" region' -l 'region' -d 'Read national numbers as this country\'s (ISO 3166 code, e.g. US).' -rfka ''
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" strict' -l 'strict' -d 'Reject numbers that are not valid for their country (libphonenumber\'s IsValidNumber: its number patterns).'
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" dedupe' -l 'dedupe' -d 'Reject later rows whose normalised number repeats an earlier one, naming the first line.'
+complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" keep-rows' -l 'keep-rows' -d 'Give each contact its row as read (\'record\'), which its chunk carries on, so that cxv-report --imported and --rejects give every row back exactly as it was read. It doubles the stream\'s size; without it they give a contact\'s columns as sent.'
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" suppress' -l 'suppress' -d 'Reject numbers on this do-not-call list (one number a line, \'#\' comments).' -rF
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" jobs' -l 'jobs' -d 'Validate on this many threads (default: the number of cores).' -rfka ''
 complete -c 'cxv-validate' -n '__cxv-validate_should_offer_completions_for_flags_or_options "cxv-validate" max-row-bytes' -l 'max-row-bytes' -d 'Reject rows longer than this many bytes.' -rfka ''

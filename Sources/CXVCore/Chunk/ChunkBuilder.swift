@@ -79,8 +79,16 @@ public final class ChunkBuilder {
     private var row = WriteBuffer(capacity: 1024)
     private var lines: [Int] = []
     private var files: [String?] = []
+    /// Each row's `record` (the row as read, from cxv-validate --keep-rows) as JSON,
+    /// comma-separated, `null` for a contact without one; empty while no row of the chunk has one.
+    private var records = WriteBuffer(capacity: 1 << 16)
+    /// How many rows `records` holds.
+    private var recordCount = 0
+    /// Where the current contact's `record` is in its line.
+    private var recordRange: Range<Int>?
     /// Where each column's value of the current contact is: in the record itself
-    /// (no escapes, the usual case) or unescaped into `unescaped`.
+    /// (no escapes, the usual case) or unescaped into `unescaped`. The record's bytes live
+    /// only during `add`, so `add` leaves every slot `.none` when it returns.
     private enum Value {
         case none
         case inRecord(UnsafeRawBufferPointer)
@@ -140,8 +148,9 @@ public final class ChunkBuilder {
         tally.contacts += 1
         var line = 0
         var file: String?
-        values.withUnsafeMutableBufferPointer { $0.update(repeating: .none) }  // one uniqueness check, not one a slot
+        defer { values.withUnsafeMutableBufferPointer { $0.update(repeating: .none) } }  // one uniqueness check, not one a slot
         unescaped.removeAll()
+        recordRange = nil
         var hasPhone = false
         var kinds = 0
         do throws(JSONError) {
@@ -174,6 +183,8 @@ public final class ChunkBuilder {
                     line = try scanner.readInt()
                 } else if key.is("file") {
                     file = try scanner.readString()
+                } else if key.is("record") {
+                    recordRange = try scanner.skipValue(depth: 1)
                 } else if key.is("extra"), !extras.isEmpty {
                     var extraMembers = try scanner.beginMembers()
                     while let name = try scanner.nextKey(&extraMembers) {
@@ -199,7 +210,7 @@ public final class ChunkBuilder {
         }
         if externalID == .phone { values[externalIDSlot] = values[phoneSlot] }
         if requiresExternalID, isEmpty(values[externalIDSlot]) {
-            return reject(line: line, file: file, field: "external_id", code: "no_external_id", message: """
+            return reject(record, line: line, file: file, field: "external_id", code: "no_external_id", message: """
                 contact has no external_id, the key of a calling list: map a column with \
                 cxv-validate --map external_id=COLUMN, or pass cxv-chunk --external-id phone to use its phone number
                 """)
@@ -217,19 +228,19 @@ public final class ChunkBuilder {
         if let most = recordCharacters, row.count - 1 > most {
             let characters = row.withUnsafeBytes { ChunkBuilder.scalarCount($0) } - 1
             if characters > most {
-                return reject(line: line, file: file, field: "", code: "too_long", message: """
+                return reject(record, line: line, file: file, field: "", code: "too_long", message: """
                     row is \(characters) characters as written in the CSV, over the \(api.rawValue) limit of \
                     \(most) Unicode characters a record; shorten its fields
                     """)
             }
         }
         if header.count + row.count > limits.bytes {
-            return reject(line: line, file: file, field: "", code: "too_large", message: """
+            return reject(record, line: line, file: file, field: "", code: "too_large", message: """
                 row is \(row.count) bytes of CSV, over the chunk cap of \(limits.bytes) bytes with the header; raise --max-bytes
                 """)
         }
         if requiresExternalID, let first = earlierUse(line: line, file: file) {
-            return reject(line: line, file: file, field: "external_id", code: "duplicate_external_id", message: """
+            return reject(record, line: line, file: file, field: "external_id", code: "duplicate_external_id", message: """
                 external_id \(externalIDText.debugDescription) repeats that of \(first); a calling list keeps one record \
                 per external id, so one of the two would be lost: give each contact its own id
                 """)
@@ -240,6 +251,12 @@ public final class ChunkBuilder {
         }
         if lines.isEmpty { csv.append(header) }
         row.withUnsafeBytes { csv.append($0) }
+        if let recordRange {
+            padRecords(to: lines.count)
+            if recordCount > 0 { records.append(UInt8(ascii: ",")) }
+            records.append(UnsafeRawBufferPointer(rebasing: record.bytes[recordRange]))
+            recordCount += 1
+        }
         lines.append(line)
         files.append(file)
         if lines.count >= limits.rows {
@@ -286,6 +303,17 @@ public final class ChunkBuilder {
         return count
     }
 
+    private static let null: [UInt8] = Array("null".utf8)
+
+    /// `null` for the rows before this one whose contacts carried no record.
+    private func padRecords(to rows: Int) {
+        while recordCount < rows {
+            if recordCount > 0 { records.append(UInt8(ascii: ",")) }
+            records.append(ChunkBuilder.null)
+            recordCount += 1
+        }
+    }
+
     private static func bytes(of value: Value, _ owned: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         switch value {
         case .none: return UnsafeRawBufferPointer(start: nil, count: 0)
@@ -319,6 +347,13 @@ public final class ChunkBuilder {
             for file in files { w.string(file ?? "") }
             w.endArray()
         }
+        if recordCount > 0 {
+            padRecords(to: lines.count)
+            w.key("records")
+            w.beginArray()
+            records.withUnsafeBytes { w.raw($0) }
+            w.endArray()
+        }
         w.key("csv")
         csv.withUnsafeBytes { w.string(utf8: $0) }
         w.endObject()
@@ -327,25 +362,32 @@ public final class ChunkBuilder {
         tally.rows += lines.count
         nextSeq += 1
         csv.removeAll()
+        records.removeAll()
+        recordCount = 0
         lines.removeAll(keepingCapacity: true)
         files.removeAll(keepingCapacity: true)
         return w.bytes
     }
 
-    /// A reject of the current contact, with its row as it would have been written.
-    private func reject(line: Int, file: String?, field: String, code: String, message: String) -> [UInt8] {
+    /// A reject of the current contact (of `record`), with its row as read, or, for a contact
+    /// that does not carry it, as the row would have been written.
+    private func reject(_ record: RawRecord, line: Int, file: String?, field: String, code: String, message: String) -> [UInt8] {
         tally.rejects += 1
         var w = JSONWriter()
         w.beginReject(stage: "chunk", line: line, file: file, errors: [ValidationError(field: field, code: code, message: message)])
         w.key("record")
-        w.beginObject()
-        unescaped.withUnsafeBytes { owned in
-            for (i, name) in names.enumerated() {
-                w.key(name)
-                w.string(utf8: ChunkBuilder.bytes(of: values[i], owned))
+        if let recordRange {
+            w.raw(UnsafeRawBufferPointer(rebasing: record.bytes[recordRange]))
+        } else {
+            w.beginObject()
+            unescaped.withUnsafeBytes { owned in
+                for (i, name) in names.enumerated() {
+                    w.key(name)
+                    w.string(utf8: ChunkBuilder.bytes(of: values[i], owned))
+                }
             }
+            w.endObject()
         }
-        w.endObject()
         w.endObject()
         w.endRecord()
         return w.bytes

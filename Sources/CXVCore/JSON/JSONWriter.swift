@@ -129,6 +129,11 @@ public struct JSONWriter: ~Copyable {
         }
     }
 
+    /// A time (since 1970) or a duration in seconds, to the millisecond.
+    public mutating func seconds(_ value: Double) {
+        double((value * 1000).rounded() / 1000)
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         buffer.append(Array((value ? "true" : "false").utf8))

@@ -16,6 +16,19 @@ public struct ReportProgress: Sendable {
 
 /// Everything cxv-report learns from a stream, and the accounting of docs/design.md §2:
 /// read = imported + rejected (validate, chunk, import) + in failed chunks + not submitted.
+/// One chunk's fate, for `--format json`: its job, its rows, and how long the server took.
+public struct ChunkResult: Sendable, Equatable {
+    public var seq: Int
+    /// Which half, for a chunk split after a 413 ("1", "2.1").
+    public var part: String?
+    public var job: String?
+    public var state: ChunkState
+    public var rows: Int
+    public var retries: Int
+    /// From the first upload to the job's end, when both times are in the stream.
+    public var seconds: Double?
+}
+
 public struct Report: Sendable {
     public struct ChunkCounts: Equatable, Sendable {
         public var built = 0, compressed = 0, submitted = 0, completed = 0, failed = 0
@@ -35,6 +48,8 @@ public struct Report: Sendable {
     public var rejectCodes: [String: (count: Int, lines: [Int])] = [:]
     public var invalidLines = 0
     public var chunkErrors: [String] = []
+    /// Each chunk an upload stage saw, in the order the stream gave them.
+    public var chunkResults: [ChunkResult] = []
     public var retries = 0
     /// Stages whose output is in the stream: they ran, so they owe a tally.
     public var stagesSeen: Set<String> = []
@@ -76,14 +91,14 @@ public struct Report: Sendable {
     }
 
     public var ranNetwork: Bool { tallies["upload"] != nil || tallies["poll"] != nil }
-    /// Import rejects by the `seq` of their chunk: they are carved out of that chunk's count.
-    public var importRejectsBySeq: [Int: Int] = [:]
-    /// The seq of every failed chunk, to tell which import rejects belong to one.
-    public var failedSeqs: Set<Int> = []
+    /// Import rejects by their chunk's label (`4`, or `4.1` for a half): carved out of its count.
+    public var importRejectsByChunk: [String: Int] = [:]
+    /// The label of every failed chunk, to tell which import rejects belong to one.
+    public var failedChunks: Set<String> = []
 
     /// Import rejects of chunks that ended failed: already rejected, so not also "in failed chunks".
     private var importRejectsInFailedChunks: Int {
-        failedSeqs.reduce(0) { $0 + (importRejectsBySeq[$1] ?? 0) }
+        failedChunks.reduce(0) { $0 + (importRejectsByChunk[$1] ?? 0) }
     }
 
     public var imported: Int {

@@ -1,13 +1,15 @@
-/// Reads a finished stream into a `Report`, and spools every rejected contact
-/// for the `--rejects` CSV.
+/// Reads a finished stream into a `Report`, and spools every contact for the `--rejects`
+/// CSV (rejected, or in a failed chunk) or the `--imported` one.
 public struct ReportBuilder {
     public private(set) var report = Report()
-    private let rejects: RejectsFile?
+    private let rejects: RowsFile?
+    private let imported: RowsFile?
     /// Told where the count stands after each record, for a live line.
     public var progress: ((ReportProgress) -> Void)?
 
-    public init(rejects: RejectsFile?) {
+    public init(rejects: RowsFile?, imported: RowsFile? = nil) {
         self.rejects = rejects
+        self.imported = imported
     }
 
     public mutating func run(inputs: [String], maxLineBytes: Int, policy: InvalidLinePolicy) throws {
@@ -61,7 +63,7 @@ public struct ReportBuilder {
     }
 
     private mutating func addReject(_ scanner: inout JSONScanner) throws {
-        var stage = "", line = 0, file: String?, raw: String?, seq: Int?
+        var stage = "", line = 0, file: String?, raw: String?, seq: Int?, part: String?
         var codes: [String] = [], messages: [String] = []
         var record: [(String, String)] = []
         var isInvalidLine = false
@@ -72,6 +74,7 @@ public struct ReportBuilder {
             case "input_line": isInvalidLine = true; try s.skipValue(depth: 1)
             case "file": file = try s.readString()
             case "seq": seq = try s.readInt()
+            case "part": part = try s.readString()
             case "raw": raw = try s.readString()
             case "errors":
                 try s.readArray { (s) throws(JSONError) in
@@ -79,15 +82,7 @@ public struct ReportBuilder {
                     codes.append(error["code"]?.stringValue ?? "")
                     messages.append(error["message"]?.stringValue ?? "")
                 }
-            case "record":
-                try s.readObject { (name, s) throws(JSONError) in
-                    switch try s.readValue(depth: 2) {
-                    case let .string(text): record.append((name, text))
-                    case let .number(text): record.append((name, text))
-                    case .null: record.append((name, ""))
-                    case let other: record.append((name, other.text))
-                    }
-                }
+            case "record": record = try ReportBuilder.readRow(&s, depth: 1)
             default: try s.skipValue(depth: 1)
             }
         }
@@ -97,7 +92,13 @@ public struct ReportBuilder {
         }
         report.stagesSeen.insert(stage)
         report.rejectsByStage[stage, default: 0] += 1
-        if stage == "import", let seq { report.importRejectsBySeq[seq, default: 0] += 1 }
+        if stage == "import", let seq {
+            report.importRejectsByChunk[ChunkRecord.label(seq: seq, part: part), default: 0] += 1
+            // Refused after all: not imported, and not in its chunk's rows if the chunk failed.
+            let key = RowsFile.Key(seq: seq, line: line, file: file)
+            imported?.withdraw(key)
+            rejects?.withdraw(key)
+        }
         for code in Set(codes) {
             var entry = report.rejectCodes["\(stage) \(code)"] ?? (0, [])
             entry.count += 1
@@ -106,14 +107,71 @@ public struct ReportBuilder {
         }
         var error = "\(file.map { "\($0):" } ?? "line ")\(line): \(messages.joined(separator: "; "))"
         if record.isEmpty, let raw { error += " (row as read: \(raw))" }
-        try rejects?.add(record: record, error: error)
+        try rejects?.add(record: record, trailing: [error])
+    }
+
+    /// Each data row of a chunk's CSV (base64 gzip, or CSV) by its header's names.
+    static func rowsAsSent(_ payload: (text: String, gzip: Bool), chunk label: String) throws -> [[(String, String)]?] {
+        var csv = Array(payload.text.utf8)
+        if payload.gzip {
+            guard let gz = csv.withUnsafeBytes({ Base64.decode($0) }) else {
+                throw CXVError.data(source: "chunk \(label)", line: 0, message: "\"gzip\" is not base64")
+            }
+            do {
+                csv = try gz.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
+            } catch let error as GzipError {
+                throw CXVError.data(source: "chunk \(label)", line: 0, message: error.description)
+            }
+        }
+        let table = try ChunkTable(csv)
+        return table.rows.map { Array(zip(table.header, $0)) }
+    }
+
+    /// A row as read (a `record` member): column name → its text.
+    static func readRow(_ s: inout JSONScanner, depth: Int) throws(JSONError) -> [(String, String)] {
+        var row: [(String, String)] = []
+        try s.readObject { (name, s) throws(JSONError) in
+            switch try s.readValue(depth: depth + 1) {
+            case let .string(text): row.append((name, text))
+            case let .number(text): row.append((name, text))
+            case .null: row.append((name, ""))
+            case let other: row.append((name, other.text))
+            }
+        }
+        return row
     }
 
     private mutating func addChunk(_ scanner: inout JSONScanner) throws {
         var state = "", count = 0, seq = 0, processed: Int?, retries = 0, api = ImportAPI.contactsImport.rawValue
         var errors: [String] = []
+        // Read only for the row files: which rows, as read, and the job that carried them.
+        let wantsRows = rejects != nil || imported != nil
+        var lines: [Int] = [], files: [String] = [], rows: [[(String, String)]?] = []
+        var job: String?, submittedAt: Double?, finishedAt: Double?, part: String?
+        // The rows as sent, for a chunk whose contacts carried no rows as read (no --keep-rows).
+        var payload: (text: String, gzip: Bool)?
         try scanner.readObject { (key, s) throws(JSONError) in
             switch key {
+            case "lines" where wantsRows:
+                try s.readArray { (s) throws(JSONError) in lines.append(try s.readInt()) }
+            case "files" where wantsRows:
+                try s.readArray { (s) throws(JSONError) in files.append(try s.readString()) }
+            case "records" where wantsRows:
+                try s.readArray { (s) throws(JSONError) in
+                    if s.peekNonWhitespace() == UInt8(ascii: "{") {
+                        rows.append(try ReportBuilder.readRow(&s, depth: 2))
+                    } else {
+                        _ = try s.skipValue(depth: 2)  // null: a contact that carried no row
+                        rows.append(nil)
+                    }
+                }
+            case "gzip" where wantsRows: payload = (try s.readString(), true)
+            case "csv" where wantsRows: payload = (try s.readString(), false)
+            case "job":
+                if case let .string(id)? = try s.readValue(depth: 1)["id"] { job = id }
+            case "part": part = try s.readString()
+            case "submitted_at": submittedAt = Double(try s.readValue(depth: 1).numberText ?? "")
+            case "finished_at": finishedAt = Double(try s.readValue(depth: 1).numberText ?? "")
             case "state": state = try s.readString()
             case "count": count = try s.readInt()
             case "seq": seq = try s.readInt()
@@ -129,6 +187,14 @@ public struct ReportBuilder {
         }
         report.retries += retries
         report.apis.insert(api)
+        let label = ChunkRecord.label(seq: seq, part: part)
+        if rows.isEmpty, !lines.isEmpty, let payload, ChunkState(rawValue: state)?.isFinal == true {
+            rows = try ReportBuilder.rowsAsSent(payload, chunk: label)
+        }
+        if let known = ChunkState(rawValue: state), job != nil || known == .failed {
+            report.chunkResults.append(ChunkResult(seq: seq, part: part, job: job, state: known, rows: count, retries: retries,
+                                                   seconds: submittedAt.flatMap { start in finishedAt.map { $0 - start } }))
+        }
         switch ChunkState(rawValue: state) {
         case .built:
             report.chunks.built += 1; report.rows.built += count
@@ -143,18 +209,33 @@ public struct ReportBuilder {
             report.chunks.completed += 1; report.rows.completed += count
             report.recordsProcessed += processed ?? count
             report.stagesSeen.formUnion(["chunk", "upload", "poll"])
+            for (i, line) in lines.enumerated() {
+                let file = i < files.count && !files[i].isEmpty ? files[i] : nil
+                try imported?.add(record: i < rows.count ? rows[i] ?? [] : [],
+                                  trailing: [String(line), file ?? "", String(seq), job ?? ""],
+                                  key: RowsFile.Key(seq: seq, line: line, file: file))
+            }
         case .failed:
             report.chunks.failed += 1; report.rows.failed += count
-            report.failedSeqs.insert(seq)
+            report.failedChunks.insert(label)
             report.stagesSeen.insert("chunk")
-            report.chunkErrors.append("Chunk \(seq) failed: \(errors.isEmpty ? "no reason given" : errors.joined(separator: "; "))")
+            let reason = "chunk \(label) failed: \(errors.isEmpty ? "no reason given" : errors.joined(separator: "; "))"
+            report.chunkErrors.append("C" + reason.dropFirst())
+            // Its rows go back with the rejects, to be sent again.
+            for (i, line) in lines.enumerated() {
+                let file = i < files.count && !files[i].isEmpty ? files[i] : nil
+                try rejects?.add(record: i < rows.count ? rows[i] ?? [] : [],
+                                 trailing: ["\(file.map { "\($0):" } ?? "line ")\(line): \(reason)"],
+                                 key: RowsFile.Key(seq: seq, line: line, file: file))
+            }
         case nil:
             throw JSONError(offset: 0, reason: "chunk \(seq) has unknown state \"\(state)\"")
         }
     }
 
-    /// Writes the `--rejects` CSV, if asked for.
+    /// Writes the `--rejects` and `--imported` CSVs, if asked for.
     public func finish() throws {
         try rejects?.write()
+        try imported?.write()
     }
 }

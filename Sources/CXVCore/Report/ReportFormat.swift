@@ -129,6 +129,16 @@ extension Report {
         if let list = listVerdict {
             members.append(("list", object([("valid_added", list.valid), ("invalid_added", list.invalid), ("total_added", list.total)])))
         }
+        members.append(("chunk_results", .array(chunkResults.map { chunk in
+            var result: [(String, JSONValue)] = [("seq", .number(String(chunk.seq)))]
+            if let part = chunk.part { result.append(("part", .string(part))) }
+            result.append(("job", chunk.job.map(JSONValue.string) ?? .null))
+            result.append(("state", .string(chunk.state.rawValue)))
+            result.append(("rows", .number(String(chunk.rows))))
+            result.append(("retries", .number(String(chunk.retries))))
+            result.append(("seconds", chunk.seconds.map { .number(String(($0 * 1000).rounded() / 1000)) } ?? .null))
+            return .object(result)
+        })))
         members.append(("errors", .array(errorLines.map { JSONValue.string($0) })))
         let value = JSONValue.object(members)
         return value.text + "\n"

@@ -40,6 +40,22 @@ public struct ChunkRecord: Sendable {
         }
     }
     public func int(_ key: String) -> Int? { value(key)?.intValue }
+
+    /// An array member's elements, each as its JSON text (`records`: one row as read each).
+    public func elements(_ key: String) -> [[UInt8]]? {
+        raw(key).flatMap { raw in
+            raw.withUnsafeBytes { bytes -> [[UInt8]]? in
+                var scanner = JSONScanner(bytes)
+                var elements: [[UInt8]] = []
+                do {
+                    try scanner.readArray { (s) throws(JSONError) in elements.append(Array(bytes[try s.skipValue(depth: 1)])) }
+                } catch {
+                    return nil  // not an array
+                }
+                return elements
+            }
+        }
+    }
     public var state: String? { string("state") }
     public var seq: Int { int("seq") ?? 0 }
     public var count: Int { int("count") ?? 0 }

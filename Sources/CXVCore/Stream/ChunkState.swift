@@ -4,6 +4,8 @@ public enum ChunkState: String, Sendable, CaseIterable {
 
     /// Built or compressed: not sent yet.
     public var awaitsUpload: Bool { self == .built || self == .compressed }
+    /// Done with, one way or the other: its rows are imported or given back.
+    public var isFinal: Bool { self == .completed || self == .failed }
 }
 
 extension ChunkRecord {
