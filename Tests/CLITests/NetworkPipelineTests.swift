@@ -45,10 +45,11 @@ final class NetworkPipelineTests: XCTestCase {
 
     /// Runs the full pipeline on the messy sample and checks the books and the server agree.
     @discardableResult
-    func runSample(upload: String = "", poll: String = "--interval 0.05", file: String = "out.ndjson") throws -> Pipeline.Result {
+    func runSample(upload: String = "", poll: String = "--interval 0.05", journal: String = "journal.ndjson",
+                   file: String = "out.ndjson") throws -> Pipeline.Result {
         let r = try Pipeline.sh(env + """
             cxv-validate --region US --dedupe '\(Pipeline.sample)' | cxv-chunk --size 250 | cxv-gzip \
-            | cxv-upload --base-url \(url) --journal journal.ndjson \(upload) \
+            | cxv-upload --base-url \(url) --journal \(journal) \(upload) \
             | cxv-poll --base-url \(url) \(poll) > \(file); cxv-report --format json < \(file)
             """, in: dir)
         XCTAssertEqual(r.status, 1, "finished with the sample's rejects: \(r.stderr)")
@@ -90,7 +91,10 @@ final class NetworkPipelineTests: XCTestCase {
         ]
         for (name, arguments) in faults {
             try startSandbox(["--seed", "3", "--job-time", "0.1"] + arguments)
-            let r = try runSample(upload: "--journal journal-\(faults.firstIndex { $0.0 == name }!).ndjson")
+            // A journal of each run's own: one shared would resume the earlier runs' jobs, on a sandbox that never saw them.
+            let r = try runSample(journal: "journal-\(faults.firstIndex { $0.0 == name }!).ndjson")
+            XCTAssertEqual(try Pipeline.sh("grep -c '\"job\"' journal-\(faults.firstIndex { $0.0 == name }!).ndjson", in: dir).text
+                .trimmingCharacters(in: .whitespacesAndNewlines), "11", "\(name): one job a chunk, in this run's journal")
             if name == "429 storm" { XCTAssertGreaterThan(try network(r)["throttled"] ?? 0, 0, name) }
             if name == "2-second tokens" { XCTAssertGreaterThan(try stats()["tokensIssued"] as? Int ?? 0, 1, name) }
         }

@@ -474,7 +474,11 @@ final class JSONValueAndWriterTests: XCTestCase {
         w.endObject()
         let text = String(decoding: w.bytes, as: UTF8.self)
         XCTAssertEqual(text, #"{"kind":"x","n":-12,"list":[1,"two",{},[],null,true,false,2,0.5,null],"raw":{"z":[1,2]},"v":{"a":[1.0,"q\""],"b":{}},"u":"é"}"#)
-        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(w.bytes)))
+        // Foundation's parser reads it back to the same values.
+        let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
+        XCTAssertEqual(parsed["n"] as? Int, -12)
+        XCTAssertEqual((parsed["v"] as? [String: Any])?["a"] as? [AnyHashable], [1.0, "q\""])
+        XCTAssertEqual(parsed["u"] as? String, "é")
     }
 
     /// Containers nested past 64 (where the writer's separator bookkeeping changes) with
