@@ -108,8 +108,7 @@ public enum ImportParser {
             switch inflated {
             case let .success(bytes):
                 csv = bytes
-            // GzipError carries only its message; the limit's is the one that means "too large".
-            case let .failure(error) where error.description.hasPrefix("decompresses to more than"):
+            case let .failure(error) where error.overLimit:
                 throw .tooLarge("the gzip body \(error.description)")
             case let .failure(error):
                 throw .unreadable("Content-Encoding is gzip but the body is \(error.description)")

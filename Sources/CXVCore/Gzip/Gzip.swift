@@ -5,6 +5,8 @@ import Foundation
 /// Why zlib refused.
 public struct GzipError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The stream inflates past the limit it was read with (a gzip bomb, or just too large).
+    public var overLimit = false
 }
 
 /// gzip streams (RFC 1952) through zlib, one buffer at a time.
@@ -47,7 +49,7 @@ public enum Gzip {
                 return output
             case Z_OK, Z_BUF_ERROR:
                 if stream.avail_out == 0 {
-                    guard output.count < limit else { throw GzipError(description: "decompresses to more than \(limit) bytes") }
+                    guard output.count < limit else { throw GzipError(description: "decompresses to more than \(limit) bytes", overLimit: true) }
                     output.append(contentsOf: repeatElement(0, count: min(output.count, limit - output.count)))
                 } else if stream.avail_in == 0 {
                     throw GzipError(description: "gzip stream is truncated")
