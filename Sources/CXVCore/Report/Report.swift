@@ -16,6 +16,14 @@ public struct ReportProgress: Sendable {
 
 /// Everything cxv-report learns from a stream, and the accounting of docs/design.md §2:
 /// read = imported + rejected (validate, chunk, import) + in failed chunks + not submitted.
+/// Where and why rows were rejected: the stage that rejected them and the error's code.
+public struct RejectCode: Hashable, Comparable, Sendable {
+    public var stage: String
+    public var code: String
+
+    public static func < (a: RejectCode, b: RejectCode) -> Bool { (a.stage, a.code) < (b.stage, b.code) }
+}
+
 /// One chunk's fate, for `--format json`: its job, its rows, and how long the server took.
 public struct ChunkResult: Sendable, Equatable {
     public var seq: Int
@@ -44,8 +52,8 @@ public struct Report: Sendable {
     /// Contacts that reached the report without being chunked.
     public var unchunkedContacts = 0
     public var rejectsByStage: [String: Int] = [:]
-    /// `stage code` → count, and the first few lines, for the Errors section.
-    public var rejectCodes: [String: (count: Int, lines: [Int])] = [:]
+    /// Rejects by stage and code: how many, and the first few lines, for the Errors section.
+    public var rejectCodes: [RejectCode: (count: Int, lines: [Int])] = [:]
     public var invalidLines = 0
     public var chunkErrors: [String] = []
     /// Each chunk an upload stage saw, in the order the stream gave them.

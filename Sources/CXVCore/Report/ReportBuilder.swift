@@ -100,10 +100,11 @@ public struct ReportBuilder {
             rejects?.withdraw(key)
         }
         for code in Set(codes) {
-            var entry = report.rejectCodes["\(stage) \(code)"] ?? (0, [])
+            let key = RejectCode(stage: stage, code: code)
+            var entry = report.rejectCodes[key] ?? (0, [])
             entry.count += 1
             if entry.lines.count < 5 { entry.lines.append(line) }
-            report.rejectCodes["\(stage) \(code)"] = entry
+            report.rejectCodes[key] = entry
         }
         var error = "\(file.map { "\($0):" } ?? "line ")\(line): \(messages.joined(separator: "; "))"
         if record.isEmpty, let raw { error += " (row as read: \(raw))" }

@@ -87,9 +87,8 @@ extension Report {
         var lines = chunkErrors
         for key in rejectCodes.keys.sorted() {
             let (count, first) = rejectCodes[key]!
-            let parts = key.split(separator: " ")
             let more = count > first.count ? ", …" : ""
-            lines.append("\(count) rejected at \(parts[0]): \(parts[1]) (lines \(first.map(String.init).joined(separator: ", "))\(more))")
+            lines.append("\(count) rejected at \(key.stage): \(key.code) (lines \(first.map(String.init).joined(separator: ", "))\(more))")
         }
         return lines
     }
@@ -110,7 +109,7 @@ extension Report {
             .object([("stage", .string($0.stage)), ("ok", .bool($0.ok)), ("detail", .string($0.detail))])
         }
         let rejects: [(String, JSONValue)] = rejectCodes.keys.sorted().map { key in
-            (key.split(separator: " ").joined(separator: "."), .number(String(rejectCodes[key]!.count)))
+            ("\(key.stage).\(key.code)", .number(String(rejectCodes[key]!.count)))
         }
         var members: [(String, JSONValue)] = [("kind", .string("report"))]
         members.append(("status", .number(String(exitStatus.rawValue))))
