@@ -51,84 +51,24 @@ public struct ChunkCompressor: Sendable {
     }
 
     private func rewrite(_ line: UnsafeRawBufferPointer) throws -> Result {
-        // First pass: find the state and the payload member.
-        var scanner = JSONScanner(line)
-        var state: String?
-        var payload: Range<Int>?
-        var members: [(key: String, value: Range<Int>)] = []
-        var text: [UInt8] = []
-        // The CSV as read in this pass: in place, or unescaped into `text` (`.escaped`).
-        var csv: CSVPayload = .unread
-        try scanner.readObject { (key, s) throws(JSONError) in
-            let value: Range<Int>
-            if !decompress, key == "csv", s.peekNonWhitespace() == UInt8(ascii: "\"") {
-                // Unescaped once, here: skipped now and read again below, it was unescaped twice.
-                let start = s.offset
-                text.removeAll(keepingCapacity: true)
-                csv = try s.readStringRaw(into: &text).map(CSVPayload.inPlace) ?? .escaped
-                value = start..<s.offset
-            } else {
-                value = try s.skipValue(depth: 1)
-                if key == "csv" { csv = .unread }
-            }
-            members.append((key, value))
-            if key == "state" { state = try JSONScanner.string(in: line, value) }
-            if key == (decompress ? "gzip" : "csv") { payload = value }
+        let members = try ChunkRecord.members(of: line)
+        let (from, to) = decompress ? (ChunkState.compressed, ChunkState.built) : (.built, .compressed)
+        let state = try members.first { $0.key == "state" }.map { try JSONScanner.string(in: line, $0.value) }
+        guard state == from.rawValue else { return Result(record: Array(line) + [0x0A], sizes: nil) }
+        let payloadKey = decompress ? "gzip" : "csv"
+        guard let payload = members.first(where: { $0.key == payloadKey })?.value else {
+            throw ChunkFormatError(message: "a \(from.rawValue) chunk without its \"\(payloadKey)\" member")
         }
-        try scanner.expectEnd()
-        guard state == (decompress ? ChunkState.compressed : .built).rawValue else {
-            return Result(record: Array(line) + [0x0A], sizes: nil)
-        }
-        guard let payload else {
-            throw ChunkFormatError(message: "a \(state ?? "") chunk without its \"\(decompress ? "gzip" : "csv")\" member")
-        }
+        let payloadBytes = UnsafeRawBufferPointer(rebasing: line[payload])
+        let sha256 = try members.first { $0.key == "sha256" }.map { try JSONScanner.string(in: line, $0.value) }
+        let (replacement, sizes) = decompress ? try unpacked(payloadBytes, sha256: sha256) : try packed(payloadBytes)
         var w = JSONWriter(capacity: line.count + 256)
-        var sizes = (csv: 0, gzip: 0)
         w.beginObject()
         for (key, value) in members {
             switch key {
-            case "state":
-                w.key("state"); w.string((decompress ? ChunkState.built : .compressed).rawValue)
-            case "csv" where !decompress:
-                let packed: Packed
-                switch csv {
-                case let .inPlace(raw):
-                    packed = try pack(raw)
-                case .escaped:
-                    packed = try text.withUnsafeBytes { try pack($0) }
-                case .unread:  // not a string: read it for the error
-                    var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
-                    _ = try scanner.readStringRaw(into: &text)
-                    throw ChunkFormatError(message: "\"csv\" is not a string")
-                }
-                let (gz, digest, csvCount) = (packed.gzip, packed.sha256, packed.csvCount)
-                sizes = (csvCount, gz.count)
-                w.key("gzip")
-                w.unescapedString(count: Base64.encodedCount(gz.count)) { out in gz.withUnsafeBytes { Base64.encode($0, into: out) } }
-                w.key("sha256"); w.string(digest)
-                w.key("bytes")
-                w.beginObject()
-                w.key("csv"); w.int(csvCount)
-                w.key("gzip"); w.int(gz.count)
-                w.endObject()
-            case "gzip" where decompress:
-                var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: line[payload]))
-                let encoded = Array(try scanner.readString().utf8)
-                guard let gz = encoded.withUnsafeBytes({ Base64.decode($0) }) else {
-                    throw ChunkFormatError(message: "\"gzip\" is not base64")
-                }
-                let csv = try gz.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
-                if let expected = members.first(where: { $0.key == "sha256" }) {
-                    let digest = try JSONScanner.string(in: line, expected.value)
-                    let actual = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
-                    guard digest == actual else {
-                        throw ChunkFormatError(message: "CSV's sha256 is \(actual), the record says \(digest)")
-                    }
-                }
-                sizes = (csv.count, gz.count)
-                w.key("csv"); w.string(utf8: csv)
-            case "sha256", "bytes":
-                continue  // computed from the payload: rewritten with it, or dropped
+            case "state": w.key("state"); w.string(to.rawValue)
+            case payloadKey: replacement(&w)
+            case "sha256", "bytes": continue  // computed from the payload: rewritten with it, or dropped
             default:
                 w.key(key)
                 w.raw(UnsafeRawBufferPointer(rebasing: line[value]))
@@ -139,10 +79,41 @@ public struct ChunkCompressor: Sendable {
         return Result(record: w.bytes, sizes: sizes)
     }
 
-    private enum CSVPayload {
-        case unread
-        case inPlace(UnsafeRawBufferPointer)
-        case escaped
+    /// A built chunk's `csv` member (its JSON) as the members that replace it: gzip, sha256, bytes.
+    private func packed(_ member: UnsafeRawBufferPointer) throws -> ((inout JSONWriter) -> Void, (csv: Int, gzip: Int)) {
+        var scanner = JSONScanner(member)
+        var text: [UInt8] = []
+        let inPlace = try scanner.readStringRaw(into: &text)
+        let packed = try inPlace.map { try pack($0) } ?? text.withUnsafeBytes { try pack($0) }
+        let gz = packed.gzip
+        return ({ w in
+            w.key("gzip")
+            w.unescapedString(count: Base64.encodedCount(gz.count)) { out in gz.withUnsafeBytes { Base64.encode($0, into: out) } }
+            w.key("sha256"); w.string(packed.sha256)
+            w.key("bytes")
+            w.beginObject()
+            w.key("csv"); w.int(packed.csvCount)
+            w.key("gzip"); w.int(gz.count)
+            w.endObject()
+        }, (packed.csvCount, gz.count))
+    }
+
+    /// A compressed chunk's `gzip` member (its JSON) as the `csv` member that replaces it, checked
+    /// against the chunk's `sha256` if it has one.
+    private func unpacked(_ member: UnsafeRawBufferPointer, sha256: String?) throws -> ((inout JSONWriter) -> Void, (csv: Int, gzip: Int)) {
+        var scanner = JSONScanner(member)
+        let encoded = Array(try scanner.readString().utf8)
+        guard let gz = encoded.withUnsafeBytes({ Base64.decode($0) }) else {
+            throw ChunkFormatError(message: "\"gzip\" is not base64")
+        }
+        let csv = try gz.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
+        if let sha256 {
+            let actual = csv.withUnsafeBytes { ChunkCompressor.sha256Hex($0) }
+            guard sha256 == actual else { throw ChunkFormatError(message: "CSV's sha256 is \(actual), the record says \(sha256)") }
+        }
+        return ({ w in
+            w.key("csv"); w.string(utf8: csv)
+        }, (csv.count, gz.count))
     }
 
     private struct Packed {

@@ -4,14 +4,17 @@ public struct ChunkRecord: Sendable {
     public private(set) var members: [(key: String, value: [UInt8])] = []
 
     public init(_ line: UnsafeRawBufferPointer) throws(JSONError) {
+        members = try ChunkRecord.members(of: line).map { ($0.key, Array(line[$0.value])) }
+    }
+
+    /// The one decoding of a chunk record: each member's key, and where its value lies in
+    /// `line` (cxv-gzip rewrites a chunk from these without copying what it does not touch).
+    public static func members(of line: UnsafeRawBufferPointer) throws(JSONError) -> [(key: String, value: Range<Int>)] {
         var scanner = JSONScanner(line)
-        var members: [(key: String, value: [UInt8])] = []
-        try scanner.readObject { (key, s) throws(JSONError) in
-            let range = try s.skipValue(depth: 1)
-            members.append((key, Array(line[range])))
-        }
+        var members: [(key: String, value: Range<Int>)] = []
+        try scanner.readObject { (key, s) throws(JSONError) in members.append((key, try s.skipValue(depth: 1))) }
         try scanner.expectEnd()
-        self.members = members
+        return members
     }
 
     public func raw(_ key: String) -> [UInt8]? {
