@@ -30,6 +30,14 @@ public struct HeaderMap: Sendable {
     public enum Role: Equatable, Sendable {
         case field(ContactField)
         case extra(String)
+
+        /// What errors call the column: the field's name, or the header's for an extra.
+        public var name: String {
+            switch self {
+            case let .field(f): return f.name
+            case let .extra(n): return n
+            }
+        }
     }
 
     /// `--map field=Header` pairs: exact header names that win over loose matching.

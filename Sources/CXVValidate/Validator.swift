@@ -143,9 +143,23 @@ public struct Validator: Sendable {
             writeReject(row, of: rows, storage: storage, errors: [error], into: &writer)
             return nil
         }
-        // Gather the fields and extras, trimmed.
         var values = FieldValues()
         var extras: [(String, UnsafeRawBufferPointer)] = []
+        var errors = gather(row, of: rows, storage: storage, values: &values, extras: &extras)
+        phone.removeAll(keepingCapacity: true)
+        if errors.isEmpty { errors = check(values, phone: &phone) }
+        guard errors.isEmpty else {
+            writeReject(row, of: rows, storage: storage, errors: errors, into: &writer)
+            return nil
+        }
+        writeContact(row, of: rows, storage: storage, values: values, extras: extras, phone: phone, into: &writer)
+        return phone.withUnsafeBytes { E164.key($0) }
+    }
+
+    /// The row's fields and extras, trimmed; a value that is not UTF-8 or holds a control
+    /// character is an error instead.
+    private func gather(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer,
+                        values: inout FieldValues, extras: inout [(String, UnsafeRawBufferPointer)]) -> [ValidationError] {
         var errors: [ValidationError] = []
         for column in 0..<(row.keyed ? row.fieldCount / 2 : row.fieldCount) {
             let role: HeaderMap.Role
@@ -159,23 +173,13 @@ public struct Validator: Sendable {
                 value = field(row.firstField + column, rows, storage)
             }
             if !JSONScanner.isValidUTF8(value) {
-                let name: String
-                switch role {
-                case let .field(f): name = f.name
-                case let .extra(n): name = n
-                }
-                errors.append(.init(field: name, code: "invalid_utf8", message: "\(name) is not valid UTF-8"))
+                errors.append(.init(field: role.name, code: "invalid_utf8", message: "\(role.name) is not valid UTF-8"))
                 continue
             }
             if let byte = Validator.controlByte(in: value) {
-                let name: String
-                switch role {
-                case let .field(f): name = f.name
-                case let .extra(n): name = n
-                }
                 let hex = String(byte, radix: 16, uppercase: true)
-                errors.append(.init(field: name, code: "control_character",
-                                    message: "\(name) holds a control character (0x\(hex.count < 2 ? "0" : "")\(hex)); remove it"))
+                errors.append(.init(field: role.name, code: "control_character",
+                                    message: "\(role.name) holds a control character (0x\(hex.count < 2 ? "0" : "")\(hex)); remove it"))
                 continue
             }
             switch role {
@@ -185,32 +189,36 @@ public struct Validator: Sendable {
                 extras.append((name, Validator.trimmed(value)))
             }
         }
-        phone.removeAll(keepingCapacity: true)
-        if errors.isEmpty {
-            switch rules.phone.normalize(values[0] ?? UnsafeRawBufferPointer(start: nil, count: 0), into: &phone) {
-            case .valid: break
-            case .missing:
-                errors.append(.init(field: "phone_number", code: "required", message: "phone_number is required"))
-            case let .notE164(hint):
-                errors.append(.init(field: "phone_number", code: "not_e164",
-                                    message: "phone_number must be in E.164 format (\(hint))"))
-            case .invalidForCountry:
-                errors.append(.init(field: "phone_number", code: "invalid_number",
-                                    message: "phone_number is not a valid number for its country"))
-            }
-            for field in ContactField.allCases.dropFirst() where required[field.rawValue] {
-                if (values[field.rawValue]?.count ?? 0) == 0 {
-                    errors.append(.init(field: field.name, code: "required", message: "\(field.name) is required"))
-                }
-            }
-            if let email = values[ContactField.email.rawValue], !email.isEmpty, !EmailSyntax.isValid(email) {
-                errors.append(.init(field: "email", code: "invalid_email", message: "email is not a valid address"))
+        return errors
+    }
+
+    /// The rules: the phone number normalised into `phone`, required fields, the email's syntax.
+    private func check(_ values: FieldValues, phone: inout [UInt8]) -> [ValidationError] {
+        var errors: [ValidationError] = []
+        switch rules.phone.normalize(values[0] ?? UnsafeRawBufferPointer(start: nil, count: 0), into: &phone) {
+        case .valid: break
+        case .missing:
+            errors.append(.init(field: "phone_number", code: "required", message: "phone_number is required"))
+        case let .notE164(hint):
+            errors.append(.init(field: "phone_number", code: "not_e164",
+                                message: "phone_number must be in E.164 format (\(hint))"))
+        case .invalidForCountry:
+            errors.append(.init(field: "phone_number", code: "invalid_number",
+                                message: "phone_number is not a valid number for its country"))
+        }
+        for field in ContactField.allCases.dropFirst() where required[field.rawValue] {
+            if (values[field.rawValue]?.count ?? 0) == 0 {
+                errors.append(.init(field: field.name, code: "required", message: "\(field.name) is required"))
             }
         }
-        guard errors.isEmpty else {
-            writeReject(row, of: rows, storage: storage, errors: errors, into: &writer)
-            return nil
+        if let email = values[ContactField.email.rawValue], !email.isEmpty, !EmailSyntax.isValid(email) {
+            errors.append(.init(field: "email", code: "invalid_email", message: "email is not a valid address"))
         }
+        return errors
+    }
+
+    private func writeContact(_ row: RowBatch.Row, of rows: RowBatch, storage: UnsafeRawBufferPointer, values: FieldValues,
+                              extras: [(String, UnsafeRawBufferPointer)], phone: [UInt8], into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key(Keys.kind); writer.string("contact")
         writer.key(Keys.line); writer.int(row.line)
@@ -239,7 +247,6 @@ public struct Validator: Sendable {
         if keepsRows { writeRecord(row, of: rows, storage: storage, into: &writer) }
         writer.endObject()
         writer.endRecord()
-        return phone.withUnsafeBytes { E164.key($0) }
     }
 
     public static func error(for problem: RowProblem) -> ValidationError {
