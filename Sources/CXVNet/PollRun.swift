@@ -260,17 +260,7 @@ public final class PollRun {
     static func settle(_ original: ChunkRecord, job tracker: JobTracker, settings: PollSettings) async throws -> Finished {
         let (client, profile) = (tracker.uploader.client, tracker.uploader.profile)
         var chunk = original
-        // The line map and the CSV are read only if a job fails or refuses rows: most chunks never need them.
-        var linesIfRead: [Int]?
-        var recordsIfRead: [[UInt8]]?
-        var filesIfRead: [String]?
-        var csvIfRead: [UInt8]?
-        func csv() throws -> [UInt8] {
-            if let csvIfRead { return csvIfRead }
-            let read = try chunk.csv()
-            csvIfRead = read
-            return read
-        }
+        var remaining = RemainingRows(chunk)
         var jobId = tracker.current
         var rejects: [[UInt8]] = []
         var retries = 0
@@ -280,44 +270,16 @@ public final class PollRun {
             switch try await wait(for: jobId, client: client, profile: profile, settings: settings) {
             case let .success(terminal): status = terminal
             case let .failure(reason):
-                var errors = [reason.message]
-                // A job given up on that the server can cancel is cancelled, so it cannot complete behind the report's back.
-                if reason.timedOut, profile.cancel(jobId) != nil {
-                    let refusal: String?
-                    do {
-                        refusal = try await client.cancel(jobId, profile: profile)
-                    } catch let error as CancellationError {
-                        throw error
-                    } catch {
-                        refusal = "\(error)"
-                    }
-                    errors.append(refusal.map { "could not cancel job \(jobId): \($0)" } ?? "job \(jobId) cancelled")
-                }
-                var finished = done(chunk, state: .failed, errors: errors, processed: 0, retries: retries, rejects: rejects)
+                var finished = done(chunk, state: .failed, errors: try await giveUp(jobId, reason: reason, client: client, profile: profile),
+                                    processed: 0, retries: retries, rejects: rejects)
                 finished.gaveUp = reason.unavailable
                 return finished
             }
             let refused = status.rowErrors
             if !refused.isEmpty {
-                let table = try ChunkTable(try csv())
-                let lines = linesIfRead ?? (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue)
-                // The rows as read, if the contacts carried them; else the rows as sent.
-                let asRead = recordsIfRead ?? chunk.elements("records") ?? []
-                let files = filesIfRead ?? (chunk.value("files")?.arrayValue ?? []).map { $0.stringValue ?? "" }
-                for (row, message) in refused.map({ ($0.row, $0.message) }) where row <= table.rows.count {
-                    let read = row <= asRead.count && asRead[row - 1] != Array("null".utf8) ? asRead[row - 1] : nil
-                    rejects.append(importReject(seq: chunk.seq, part: chunk.part, line: row <= lines.count ? lines[row - 1] : 0,
-                                                file: row <= files.count && !files[row - 1].isEmpty ? files[row - 1] : nil,
-                                                message: message, record: read ?? table.recordJSON(row)))
-                }
-                if status.state == .failed {
-                    let bad = Set(refused.map(\.row))
-                    csvIfRead = table.csv(rows: table.rows.indices.filter { !bad.contains($0 + 1) })
-                    linesIfRead = lines.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
-                    recordsIfRead = asRead.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
-                    filesIfRead = files.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element)
-                    everyRowRefused = (1...max(1, table.rows.count)).allSatisfy(bad.contains)
-                }
+                rejects += try remaining.rejects(for: refused)
+                // A failed job is sent again without the rows it refused.
+                if status.state == .failed { everyRowRefused = try remaining.drop(refused) }
             }
             switch status.state {
             case .completed:
@@ -341,9 +303,8 @@ public final class PollRun {
             if refused.isEmpty {
                 try await Transport.sleep(for: min(settings.maxInterval, settings.interval * (1 << min(retries - 1, 10))))
             }
-            let payload = try csv()
-            let (result, key) = try await tracker.uploader.resend(csv: payload, seq: chunk.seq,
-                                                                  count: linesIfRead?.count ?? chunk.count, resend: retries)
+            let (result, key) = try await tracker.uploader.resend(csv: try remaining.csv(), seq: chunk.seq,
+                                                                  count: remaining.count, resend: retries)
             switch result {
             case let .created(newJob, _):
                 jobId = newJob
@@ -361,6 +322,64 @@ public final class PollRun {
                 finished.gaveUp = true
                 return finished
             }
+        }
+    }
+
+    /// The errors of a job given up on. One the server can cancel is cancelled, so that it
+    /// cannot complete behind the report's back.
+    static func giveUp(_ jobId: String, reason: PollFailure, client: ImportClient,
+                       profile: any ImportProfile) async throws -> [String] {
+        guard reason.timedOut, profile.cancel(jobId) != nil else { return [reason.message] }
+        let refusal: String?
+        do {
+            refusal = try await client.cancel(jobId, profile: profile)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            refusal = "\(error)"
+        }
+        return [reason.message, refusal.map { "could not cancel job \(jobId): \($0)" } ?? "job \(jobId) cancelled"]
+    }
+
+    /// The rows of a chunk still to be sent, narrowed after each job that fails refusing rows;
+    /// read from the chunk only when a job refuses rows, which most never do.
+    struct RemainingRows {
+        private let chunk: ChunkRecord
+        private var narrowed: (csv: [UInt8], lines: [Int], records: [[UInt8]], files: [String])?
+
+        init(_ chunk: ChunkRecord) { self.chunk = chunk }
+
+        var count: Int { narrowed?.lines.count ?? chunk.count }
+
+        func csv() throws -> [UInt8] { try narrowed?.csv ?? chunk.csv() }
+
+        /// The rows as sent, their source lines, their rows as read (if the contacts carried
+        /// them) and files, each in the order of the CSV the server numbered.
+        private func rows() throws -> (table: ChunkTable, lines: [Int], records: [[UInt8]], files: [String]) {
+            if let narrowed { return (try ChunkTable(narrowed.csv), narrowed.lines, narrowed.records, narrowed.files) }
+            return (try ChunkTable(try chunk.csv()), (chunk.value("lines")?.arrayValue ?? []).compactMap(\.intValue),
+                    chunk.elements("records") ?? [], (chunk.value("files")?.arrayValue ?? []).map { $0.stringValue ?? "" })
+        }
+
+        /// A reject of each refused row (by its 1-based number in the CSV sent), with its source line.
+        func rejects(for refused: [JobStatus.RowError]) throws -> [[UInt8]] {
+            let (table, lines, records, files) = try rows()
+            return refused.filter { $0.row <= table.rows.count }.map { refusal in
+                let i = refusal.row - 1
+                let read = i < records.count && records[i] != Array("null".utf8) ? records[i] : nil
+                return importReject(seq: chunk.seq, part: chunk.part, line: i < lines.count ? lines[i] : 0,
+                                    file: i < files.count && !files[i].isEmpty ? files[i] : nil,
+                                    message: refusal.message, record: read ?? table.recordJSON(refusal.row))
+            }
+        }
+
+        /// Leaves the refused rows out of what is sent next; true when that leaves none.
+        mutating func drop(_ refused: [JobStatus.RowError]) throws -> Bool {
+            let (table, lines, records, files) = try rows()
+            let bad = Set(refused.map(\.row))
+            func kept<T>(_ items: [T]) -> [T] { items.enumerated().filter { !bad.contains($0.offset + 1) }.map(\.element) }
+            narrowed = (table.csv(rows: table.rows.indices.filter { !bad.contains($0 + 1) }), kept(lines), kept(records), kept(files))
+            return (1...max(1, table.rows.count)).allSatisfy(bad.contains)
         }
     }
 
