@@ -146,9 +146,24 @@ public final class ChunkBuilder {
     /// Adds one contact record; returns what to write now (a finished chunk, a reject, or nothing).
     public func add(_ record: RawRecord, source: String) throws -> [UInt8] {
         tally.contacts += 1
+        defer { values.withUnsafeMutableBufferPointer { $0.update(repeating: .none) } }  // one uniqueness check, not one a slot
+        let (line, file) = try read(record, source: source)
+        if externalID == .phone { values[externalIDSlot] = values[phoneSlot] }
+        if requiresExternalID, isEmpty(values[externalIDSlot]) {
+            return reject(record, line: line, file: file, field: "external_id", code: "no_external_id", message: """
+                contact has no external_id, the key of a calling list: map a column with \
+                cxv-validate --map external_id=COLUMN, or pass cxv-chunk --external-id phone to use its phone number
+                """)
+        }
+        writeRow()
+        if let refusal = refusal(record, line: line, file: file) { return refusal }
+        return append(record, line: line, file: file)
+    }
+
+    /// Reads a contact's members into `values` (and `recordRange`); returns its line and file.
+    private func read(_ record: RawRecord, source: String) throws -> (line: Int, file: String?) {
         var line = 0
         var file: String?
-        defer { values.withUnsafeMutableBufferPointer { $0.update(repeating: .none) } }  // one uniqueness check, not one a slot
         unescaped.removeAll()
         recordRange = nil
         var hasPhone = false
@@ -208,13 +223,11 @@ public final class ChunkBuilder {
         guard hasPhone else {
             throw CXVError.data(source: source, line: record.line, message: "contact has no phone_number")
         }
-        if externalID == .phone { values[externalIDSlot] = values[phoneSlot] }
-        if requiresExternalID, isEmpty(values[externalIDSlot]) {
-            return reject(record, line: line, file: file, field: "external_id", code: "no_external_id", message: """
-                contact has no external_id, the key of a calling list: map a column with \
-                cxv-validate --map external_id=COLUMN, or pass cxv-chunk --external-id phone to use its phone number
-                """)
-        }
+        return (line, file)
+    }
+
+    /// The current contact's CSV row into `row`, with its newline.
+    private func writeRow() {
         row.removeAll()
         unescaped.withUnsafeBytes { owned in
             for i in names.indices {
@@ -223,7 +236,11 @@ public final class ChunkBuilder {
             }
         }
         row.append(0x0A)
+    }
 
+    /// The reject of a row no chunk can take: over the API's record length, over the chunk's
+    /// byte cap alone, or (a calling list) with an external id an earlier row has.
+    private func refusal(_ record: RawRecord, line: Int, file: String?) -> [UInt8]? {
         // Bytes bound characters from above, so most rows need no count.
         if let most = recordCharacters, row.count - 1 > most {
             let characters = row.withUnsafeBytes { ChunkBuilder.scalarCount($0) } - 1
@@ -245,6 +262,11 @@ public final class ChunkBuilder {
                 per external id, so one of the two would be lost: give each contact its own id
                 """)
         }
+        return nil
+    }
+
+    /// Adds `row` to the chunk (first finishing the chunk it would overflow); returns any chunk finished.
+    private func append(_ record: RawRecord, line: Int, file: String?) -> [UInt8] {
         var out: [UInt8] = []
         if !lines.isEmpty && csv.count + row.count > limits.bytes {
             out = finishChunk()
