@@ -50,7 +50,31 @@ public struct CSVReader: ~Copyable {
     /// Reads one row. Returns false at end of input.
     public mutating func readRow(into batch: inout RowBatch) throws -> Bool {
         var pos = buffer.start
-        // Blank lines separate nothing.
+        guard try skipBlankLines(&pos) else { return false }
+        let rowLine = line
+        let storageMark = batch.storage.count
+        let fieldMark = batch.fieldEnds.count
+        if let next = readPlainRow(into: &batch, from: pos) {
+            batch.rows.append(.init(line: rowLine, firstField: fieldMark,
+                                    fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))
+            buffer.start = next
+            line += 1
+            return true
+        }
+        let row = try readFields(into: &batch, from: pos)
+        guard let problem = row.problem else {
+            batch.rows.append(.init(line: rowLine, firstField: fieldMark,
+                                    fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))
+            buffer.start = row.end
+            line += row.newlines
+            return true
+        }
+        try keepBadRow(problem, row, line: rowLine, storageMark: storageMark, fieldMark: fieldMark, into: &batch)
+        return true
+    }
+
+    /// Skips blank lines, which separate nothing; false at end of input.
+    private mutating func skipBlankLines(_ pos: inout Int) throws -> Bool {
         while try available(&pos) {
             let b = buffer.storage[pos]
             if b == CSVReader.lf {
@@ -63,18 +87,20 @@ public struct CSVReader: ~Copyable {
             line += 1
             buffer.start = pos
         }
-        guard pos < buffer.end else { return false }
+        return pos < buffer.end
+    }
 
-        let rowLine = line
-        let storageMark = batch.storage.count
-        let fieldMark = batch.fieldEnds.count
-        if let next = readPlainRow(into: &batch, from: pos) {
-            batch.rows.append(.init(line: rowLine, firstField: fieldMark,
-                                    fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))
-            buffer.start = next
-            line += 1
-            return true
-        }
+    /// A row read by the general path: where it ends, the line endings it spans, and what is wrong with it.
+    private struct FieldsRead {
+        var end: Int
+        var newlines: Int
+        var problem: RowProblem?
+    }
+
+    /// The general path: quoted fields (with doubled quotes and line endings inside), and any row
+    /// the plain path declined, field by field into `batch`.
+    private mutating func readFields(into batch: inout RowBatch, from start: Int) throws -> FieldsRead {
+        var pos = start
         var newlinesInRow = 0
         var quotedNewlines = 0
         var problem: RowProblem?
@@ -158,19 +184,18 @@ public struct CSVReader: ~Copyable {
             }
         }
 
+
         // Too long is the first thing to fix, whatever else is wrong with the row.
         if problem != .unterminatedQuote, pos - terminator - buffer.start > maxRowBytes { problem = .tooLong(limit: maxRowBytes) }
         // A stray quote that swallowed later lines is read as unterminated: one bad line, not many.
         if problem == .textAfterQuote && quotedNewlines > 0 { problem = .unterminatedQuote }
-        guard let problem else {
-            batch.rows.append(.init(line: rowLine, firstField: fieldMark,
-                                    fieldCount: batch.fieldEnds.count - fieldMark, problem: nil, raw: []))
-            buffer.start = pos
-            line += newlinesInRow
-            return true
-        }
-        // A bad row: keep its first physical line as read, and resume after that line
-        // (for a bad quote, after the row), so one stray quote costs one row.
+        return FieldsRead(end: pos, newlines: newlinesInRow, problem: problem)
+    }
+
+    /// A bad row: its first physical line kept as read, its fields dropped, and reading resumed
+    /// after that line (for text after a quote, after the row), so one stray quote costs one row.
+    private mutating func keepBadRow(_ problem: RowProblem, _ row: FieldsRead, line rowLine: Int, storageMark: Int,
+                                     fieldMark: Int, into batch: inout RowBatch) throws {
         batch.storage.removeSubrange(storageMark...)
         batch.fieldEnds.removeSubrange(fieldMark...)
         let rowStart = buffer.start
@@ -181,8 +206,8 @@ public struct CSVReader: ~Copyable {
         batch.rows.append(.init(line: rowLine, firstField: fieldMark, fieldCount: 0, problem: problem, raw: raw))
         switch problem {
         case .textAfterQuote:
-            buffer.start = pos
-            line += newlinesInRow
+            buffer.start = row.end
+            line += row.newlines
         case .unterminatedQuote, .tooLong, .notAnObject:
             if let firstNewline {
                 buffer.start = firstNewline + 1
@@ -191,7 +216,6 @@ public struct CSVReader: ~Copyable {
                 try skipPastNewline()
             }
         }
-        return true
     }
 
     /// The common row, found with memchr and copied at once: no quote in it, its line ending already
