@@ -165,7 +165,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(r.read, 10)
         XCTAssertEqual(r.notSubmitted, 7)
         XCTAssertEqual(r.unaccounted, 0)
-        XCTAssertEqual(r.missingTallies, ["gzip"], "a compressed chunk means gzip ran")
+        XCTAssertEqual(r.missingTallies, [.gzip], "a compressed chunk means gzip ran")
         XCTAssertEqual(r.exitStatus, .dataError)
     }
 

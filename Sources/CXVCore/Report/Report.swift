@@ -1,5 +1,4 @@
 /// The stages of a full run, in pipeline order.
-public let pipelineStages = ["validate", "chunk", "gzip", "upload", "poll"]
 
 /// What cxv-report's live line shows: contacts read (so far, until validate's tally
 /// arrives), rejected, and chunks not yet back, completed and failed.
@@ -43,8 +42,7 @@ public struct Report: Sendable {
         public var total: Int { built + compressed + submitted + completed + failed }
     }
 
-    /// Tallies by stage, summed when a stage ran more than once.
-    public var tallies: [String: [String: Int]] = [:]
+    public var tallies = Tallies()
     public var chunks = ChunkCounts()
     /// Contacts in chunks, by the chunk's state.
     public var rows = ChunkCounts()
@@ -60,45 +58,42 @@ public struct Report: Sendable {
     public var chunkResults: [ChunkResult] = []
     public var retries = 0
     /// Stages whose output is in the stream: they ran, so they owe a tally.
-    public var stagesSeen: Set<String> = []
+    public var stagesSeen: Set<Stage> = []
     /// The APIs the chunks were built for.
     public var apis: Set<String> = []
 
     /// Call-lists: what the list itself says the run added (cxv-poll's tally, from the list's counts
     /// before and after). CXone names no rows, so these counts cannot be mapped to lines.
     public var listVerdict: (valid: Int, invalid: Int, total: Int)? {
-        guard let poll = tallies["poll"], let valid = poll["list_valid_added"], let invalid = poll["list_invalid_added"] else { return nil }
-        return (valid, invalid, poll["list_total_added"] ?? valid + invalid)
+        tallies.listAdded.map { ($0.valid, $0.invalid, $0.total) }
     }
 
     public init() {}
 
-    public var read: Int { tallies["validate"]?["read"] ?? 0 }
+    public var read: Int { tallies.validate?.read ?? 0 }
 
     /// A figure the network stages tally, summed over upload and poll.
-    public func network(_ key: String) -> Int {
-        (tallies["upload"]?[key] ?? 0) + (tallies["poll"]?[key] ?? 0)
+    public func network(_ figure: KeyPath<Tallies.Network, Int>) -> Int {
+        (tallies.upload?[keyPath: figure] ?? 0) + (tallies.poll?[keyPath: figure] ?? 0)
     }
 
     /// The network stages run side by side: the longer one is the run's time on the network.
     public var elapsedMilliseconds: Int {
-        max(tallies["upload"]?["elapsed_ms"] ?? 0, tallies["poll"]?["elapsed_ms"] ?? 0)
+        max(tallies.upload?.elapsedMilliseconds ?? 0, tallies.poll?.elapsedMilliseconds ?? 0)
     }
 
     /// Requests sent again (upload's and poll's); chunk re-uploads are `retries`.
-    public var requestRetries: Int {
-        (tallies["upload"]?["retries"] ?? 0) + (tallies["poll"]?["request_retries"] ?? 0)
-    }
+    public var requestRetries: Int { network(\.requestRetries) }
 
     /// Where the count stands part way through the stream.
     public var progress: ReportProgress {
-        ReportProgress(read: tallies["validate"]?["read"] ?? (rejected + rows.total + unchunkedContacts),
+        ReportProgress(read: tallies.validate?.read ?? (rejected + rows.total + unchunkedContacts),
                        rejected: rejected,
-                       inFlight: tallies["chunk"]?["chunks"].map { max(0, $0 - chunks.completed - chunks.failed) },
+                       inFlight: tallies.chunk.map { max(0, $0.chunks - chunks.completed - chunks.failed) },
                        completed: chunks.completed, failed: chunks.failed)
     }
 
-    public var ranNetwork: Bool { tallies["upload"] != nil || tallies["poll"] != nil }
+    public var ranNetwork: Bool { tallies.upload != nil || tallies.poll != nil }
     /// Import rejects by their chunk's label (`4`, or `4.1` for a half): carved out of its count.
     public var importRejectsByChunk: [String: Int] = [:]
     /// The label of every failed chunk, to tell which import rejects belong to one.
@@ -122,47 +117,47 @@ public struct Report: Sendable {
     }
 
     /// The stages that ran but wrote no tally: each died before its input ended.
-    public var missingTallies: [String] {
-        var ran = stagesSeen.union(tallies.keys)
-        if !ran.isEmpty || invalidLines > 0 { ran.insert("validate") }
-        // A stage's tally proves every stage before it ran too.
-        if let last = pipelineStages.lastIndex(where: { ran.contains($0) }) {
-            for stage in pipelineStages[...last] where stage != "upload" && stage != "poll" && stage != "gzip" {
+    public var missingTallies: [Stage] {
+        let wrote = tallies.stages
+        var ran = stagesSeen.union(wrote)
+        if !ran.isEmpty || invalidLines > 0 { ran.insert(.validate) }
+        // A stage's tally proves validate and chunk before it ran too (the others are optional).
+        if let last = Stage.allCases.lastIndex(where: { ran.contains($0) }) {
+            for stage in Stage.allCases[...last] where stage == .validate || stage == .chunk {
                 ran.insert(stage)
             }
         }
-        return pipelineStages.filter { ran.contains($0) && tallies[$0] == nil }
+        return Stage.allCases.filter { ran.contains($0) && !wrote.contains($0) }
     }
 
     /// The stage that died: the last without a tally. The tallies of the stages before it
     /// had to come through it, so their absence says nothing more.
-    public var stageThatDied: String? { missingTallies.last }
+    public var stageThatDied: Stage? { missingTallies.last }
 
     /// Each stage's own books: what it read against what it wrote.
     public var stageChecks: [(stage: String, ok: Bool, detail: String)] {
         var checks: [(String, Bool, String)] = []
-        if let v = tallies["validate"] {
-            let (read, contacts, rejects) = (v["read"] ?? 0, v["contacts"] ?? 0, v["rejects"] ?? 0)
+        if let v = tallies.validate {
+            let (read, contacts, rejects) = (v.read, v.contacts, v.rejects)
             let seen = rejectsByStage["validate"] ?? 0
             checks.append(("validate", read == contacts + rejects && seen == rejects,
                            "\(read) read = \(contacts) contacts + \(rejects) rejects (\(seen) reject records seen)"))
         }
-        if let c = tallies["chunk"] {
-            let (contacts, rows, rejects) = (c["contacts"] ?? 0, c["rows"] ?? 0, c["rejects"] ?? 0)
-            let upstream = tallies["validate"]?["contacts"] ?? contacts
+        if let c = tallies.chunk {
+            let (contacts, rows, rejects) = (c.contacts, c.rows, c.rejects)
+            let upstream = tallies.validate?.contacts ?? contacts
             checks.append(("chunk", contacts == rows + rejects && contacts == upstream,
-                           "\(contacts) contacts (validate wrote \(upstream)) = \(rows) in \(c["chunks"] ?? 0) chunks + \(rejects) rejects"))
+                           "\(contacts) contacts (validate wrote \(upstream)) = \(rows) in \(c.chunks) chunks + \(rejects) rejects"))
         }
-        if let g = tallies["gzip"] {
-            let built = tallies["chunk"]?["chunks"] ?? (g["chunks"] ?? 0)
-            let ok = g["mode"] != nil || (g["chunks"] ?? 0) == built
-            checks.append(("gzip", ok, "\(g["chunks"] ?? 0) of \(built) chunks compressed"))
+        if let g = tallies.gzip {
+            let built = tallies.chunk?.chunks ?? g.chunks
+            checks.append(("gzip", g.decompressed || g.chunks == built, "\(g.chunks) of \(built) chunks compressed"))
         }
         return checks
     }
 
     public var exitStatus: ExitStatus {
-        if !missingTallies.isEmpty || unaccounted != 0 || stageChecks.contains(where: { !$0.ok }) || read == 0 && tallies.isEmpty {
+        if !missingTallies.isEmpty || unaccounted != 0 || stageChecks.contains(where: { !$0.ok }) || read == 0 && tallies.stages.isEmpty {
             return .dataError
         }
         return rejected > 0 || chunks.failed > 0 || invalidLines > 0 ? .someRejected : .ok

@@ -47,11 +47,11 @@ public struct ReportBuilder {
                 default: break
                 }
             }
-            report.tallies[stage, default: [:]].merge(numbers, uniquingKeysWith: +)
+            report.tallies.add(stage: stage, counts: numbers)
         case .contact:
             try scanner.skipValue()
             report.unchunkedContacts += 1
-            report.stagesSeen.insert("validate")
+            report.stagesSeen.insert(.validate)
         case .reject:
             try addReject(&scanner)
         case .chunk:
@@ -90,7 +90,7 @@ public struct ReportBuilder {
             report.invalidLines += 1
             return
         }
-        report.stagesSeen.insert(stage)
+        if let ran = Stage(rawValue: stage) { report.stagesSeen.insert(ran) }
         report.rejectsByStage[stage, default: 0] += 1
         if stage == "import", let seq {
             report.importRejectsByChunk[ChunkRecord.label(seq: seq, part: part), default: 0] += 1
@@ -199,17 +199,17 @@ public struct ReportBuilder {
         switch ChunkState(rawValue: state) {
         case .built:
             report.chunks.built += 1; report.rows.built += count
-            report.stagesSeen.insert("chunk")
+            report.stagesSeen.insert(.chunk)
         case .compressed:
             report.chunks.compressed += 1; report.rows.compressed += count
-            report.stagesSeen.formUnion(["chunk", "gzip"])
+            report.stagesSeen.formUnion([.chunk, .gzip])
         case .submitted:
             report.chunks.submitted += 1; report.rows.submitted += count
-            report.stagesSeen.formUnion(["chunk", "upload"])
+            report.stagesSeen.formUnion([.chunk, .upload])
         case .completed:
             report.chunks.completed += 1; report.rows.completed += count
             report.recordsProcessed += processed ?? count
-            report.stagesSeen.formUnion(["chunk", "upload", "poll"])
+            report.stagesSeen.formUnion([.chunk, .upload, .poll])
             for (i, line) in lines.enumerated() {
                 let file = i < files.count && !files[i].isEmpty ? files[i] : nil
                 try imported?.add(record: i < rows.count ? rows[i] ?? [] : [],
@@ -219,7 +219,7 @@ public struct ReportBuilder {
         case .failed:
             report.chunks.failed += 1; report.rows.failed += count
             report.failedChunks.insert(label)
-            report.stagesSeen.insert("chunk")
+            report.stagesSeen.insert(.chunk)
             let reason = "chunk \(label) failed: \(errors.isEmpty ? "no reason given" : errors.joined(separator: "; "))"
             report.chunkErrors.append("C" + reason.dropFirst())
             // Its rows go back with the rejects, to be sent again.

@@ -18,9 +18,9 @@ extension Report {
         }
         lines.append("Records Processed: \(recordsProcessed)")
         if ranNetwork {
-            lines.append("Requests: \(network("requests")) (\(network("throttled")) throttled with 429, \(requestRetries) retried)")
+            lines.append("Requests: \(network(\.requests)) (\(network(\.throttled)) throttled with 429, \(requestRetries) retried)")
             lines.append("Chunk Retries: \(retries) (uploaded again after FAILED)")
-            lines.append("Token Requests: \(network("tokens"))")
+            lines.append("Token Requests: \(network(\.tokens))")
             lines.append("Elapsed: \(String(format: "%.1f", Double(elapsedMilliseconds) / 1000)) s")
         }
         let errors = errorLines
@@ -57,9 +57,9 @@ extension Report {
         }
         for stage in missingTallies {
             if let died = stageThatDied, stage != died {
-                lines.append("  \(stage): no tally: it would have come through \(died)")
+                lines.append("  \(stage.rawValue): no tally: it would have come through \(died.rawValue)")
             } else {
-                lines.append("  \(stage): did not finish (no tally): it died or was killed before its input ended")
+                lines.append("  \(stage.rawValue): did not finish (no tally): it died or was killed before its input ended")
             }
         }
         if invalidLines > 0 { lines.append("  \(invalidLines) input line(s) were not records and were skipped") }
@@ -71,10 +71,10 @@ extension Report {
     /// One line that says whether the books balance, and what to do if not.
     public var verdict: String {
         if let stage = stageThatDied {
-            let resume = stage == "upload" || stage == "poll" ? " (with the same cxv-upload --journal, nothing is sent twice)" : ""
-            return "FAILED: \(stage) did not finish; its output is incomplete. Re-run the pipeline from \(stage)\(resume)."
+            let resume = stage == .upload || stage == .poll ? " (with the same cxv-upload --journal, nothing is sent twice)" : ""
+            return "FAILED: \(stage.rawValue) did not finish; its output is incomplete. Re-run the pipeline from \(stage.rawValue)\(resume)."
         }
-        if read == 0 && tallies.isEmpty { return "FAILED: the stream is empty: no stage wrote anything." }
+        if read == 0 && tallies.stages.isEmpty { return "FAILED: the stream is empty: no stage wrote anything." }
         if unaccounted != 0 { return "FAILED: \(unaccounted) contact(s) unaccounted for." }
         if let bad = stageChecks.first(where: { !$0.ok }) { return "FAILED: \(bad.stage)'s totals do not balance: \(bad.detail)." }
         if rejected > 0 || chunks.failed > 0 {
@@ -117,12 +117,12 @@ extension Report {
         members.append(("chunks", chunkCounts))
         members.append(("records_processed", .number(String(recordsProcessed))))
         members.append(("retries", .number(String(retries))))
-        members.append(("network", object([("requests", network("requests")), ("throttled", network("throttled")),
+        members.append(("network", object([("requests", network(\.requests)), ("throttled", network(\.throttled)),
                                            ("request_retries", requestRetries),
-                                           ("tokens", network("tokens")), ("elapsed_ms", elapsedMilliseconds)])))
+                                           ("tokens", network(\.tokens)), ("elapsed_ms", elapsedMilliseconds)])))
         members.append(("accounting", accounting))
         members.append(("stages", .array(stages)))
-        members.append(("missing_tallies", .array(missingTallies.map { JSONValue.string($0) })))
+        members.append(("missing_tallies", .array(missingTallies.map { JSONValue.string($0.rawValue) })))
         members.append(("rejects", .object(rejects)))
         members.append(("invalid_lines", .number(String(invalidLines))))
         if let list = listVerdict {
