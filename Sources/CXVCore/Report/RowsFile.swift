@@ -29,14 +29,14 @@ public final class RowsFile {
     private var columns: [String] = []
     private var index: [String: Int] = [:]
     private var withdrawn: Set<Key> = []
-    /// Whether any row has a value in each trailing column: one none has (source_file, from a
-    /// single input) is left out.
+    /// Whether each trailing column is written: an optional one (source_file, from a single
+    /// input) only once a row has a value in it.
     private var used: [Bool]
 
-    public init(path: String, trailing: [String]) throws {
+    public init(path: String, trailing: [String], optional: Set<String> = []) throws {
         self.path = path
         self.trailing = trailing
-        used = [Bool](repeating: trailing.count == 1, count: trailing.count)
+        used = trailing.map { !optional.contains($0) }
         spoolPath = "\(path).spool"
         spool = try OutputSink(path: spoolPath)
     }
@@ -48,7 +48,7 @@ public final class RowsFile {
 
     /// `--imported`: each imported contact with its source line, and the chunk and job that carried it.
     public static func imported(path: String) throws -> RowsFile {
-        try RowsFile(path: path, trailing: ["source_line", "source_file", "chunk_seq", "job_id"])
+        try RowsFile(path: path, trailing: ["source_line", "source_file", "chunk_seq", "job_id"], optional: ["source_file"])
     }
 
     /// One row: `record` as read, then one value for each trailing column.
