@@ -64,6 +64,17 @@ public actor SessionOpener {
 
     public var current: NetworkSession? { opened?.session }
 
+    /// Runs a stage's `body`, then shuts the open session down, whether `body` finished or threw.
+    public nonisolated func shuttingDown(after body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await current?.shutdown()
+            throw error
+        }
+        await current?.shutdown()
+    }
+
     private func session(_ api: ImportAPI, from origin: String) throws -> NetworkSession? {
         if let opened {
             guard opened.api == api else {

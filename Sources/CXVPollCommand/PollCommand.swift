@@ -82,13 +82,9 @@ public struct PollCommand: AsyncParsableCommand {
             }
             defer { meter?.finish() }
             run.progress = meter?.observer
-            do {
+            try await sessions.shuttingDown {
                 try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
-            } catch {
-                await sessions.current?.shutdown()
-                throw error
             }
-            await sessions.current?.shutdown()
             try sink.commit()
             guard !run.tally.serviceUnavailable else {
                 diagnostics.warn("no job completed: \(run.tally.gaveUp) chunks gave up after retries (the service is unavailable); run cxv-poll again on the same input later")

@@ -80,13 +80,9 @@ public struct UploadCommand: AsyncParsableCommand {
             }
             defer { meter?.finish() }
             run.progress = meter?.observer
-            do {
+            try await sessions.shuttingDown {
                 try await run.run(inputs: stream.inputs, maxLineBytes: stream.maxLineBytes, stop: stop)
-            } catch {
-                await sessions.current?.shutdown()
-                throw error
             }
-            await sessions.current?.shutdown()
             try sink.commit()
             guard !run.tally.serviceUnavailable else {
                 diagnostics.warn("no chunk was submitted: \(run.tally.gaveUp) gave up after retries (the service is unavailable); run again with the same --journal later")
