@@ -55,7 +55,7 @@ public struct ReportBuilder {
         case .reject:
             try addReject(&scanner)
         case .chunk:
-            try addChunk(&scanner)
+            try addChunk(&scanner, line: record.bytes)
         case .other:
             try scanner.skipValue()
         }
@@ -111,23 +111,6 @@ public struct ReportBuilder {
         try rejects?.add(record: record, trailing: [error])
     }
 
-    /// Each data row of a chunk's CSV (base64 gzip, or CSV) by its header's names.
-    static func rowsAsSent(_ payload: (text: String, gzip: Bool), chunk label: String) throws -> [[(String, String)]?] {
-        var csv = Array(payload.text.utf8)
-        if payload.gzip {
-            guard let gz = csv.withUnsafeBytes({ Base64.decode($0) }) else {
-                throw CXVError.data(source: "chunk \(label)", line: 0, message: "\"gzip\" is not base64")
-            }
-            do {
-                csv = try gz.withUnsafeBytes { (b) throws(GzipError) in try Gzip.decompress(b) }
-            } catch let error as GzipError {
-                throw CXVError.data(source: "chunk \(label)", line: 0, message: error.description)
-            }
-        }
-        let table = try ChunkTable(csv)
-        return table.rows.map { Array(zip(table.header, $0)) }
-    }
-
     /// A row as read (a `record` member): column name → its text.
     static func readRow(_ s: inout JSONScanner, depth: Int) throws(JSONError) -> [(String, String)] {
         var row: [(String, String)] = []
@@ -142,15 +125,13 @@ public struct ReportBuilder {
         return row
     }
 
-    private mutating func addChunk(_ scanner: inout JSONScanner) throws {
+    private mutating func addChunk(_ scanner: inout JSONScanner, line: UnsafeRawBufferPointer) throws {
         var state = "", count = 0, seq = 0, processed: Int?, retries = 0, api = ImportAPI.contactsImport.rawValue
         var errors: [String] = []
         // Read only for the row files: which rows, as read, and the job that carried them.
         let wantsRows = rejects != nil || imported != nil
         var lines: [Int] = [], files: [String] = [], rows: [[(String, String)]?] = []
         var job: String?, submittedAt: Double?, finishedAt: Double?, part: String?
-        // The rows as sent, for a chunk whose contacts carried no rows as read (no --keep-rows).
-        var payload: (text: String, gzip: Bool)?
         try scanner.readObject { (key, s) throws(JSONError) in
             switch key {
             case "lines" where wantsRows:
@@ -166,8 +147,6 @@ public struct ReportBuilder {
                         rows.append(nil)
                     }
                 }
-            case "gzip" where wantsRows: payload = (try s.readString(), true)
-            case "csv" where wantsRows: payload = (try s.readString(), false)
             case "job":
                 if case let .string(id)? = try s.readValue(depth: 1)["id"] { job = id }
             case "part": part = try s.readString()
@@ -189,8 +168,10 @@ public struct ReportBuilder {
         report.retries += retries
         report.apis.insert(api)
         let label = ChunkRecord.label(seq: seq, part: part)
-        if rows.isEmpty, !lines.isEmpty, let payload, ChunkState(rawValue: state)?.isFinal == true {
-            rows = try ReportBuilder.rowsAsSent(payload, chunk: label)
+        // No rows as read (no --keep-rows): the rows as sent, from the chunk's own CSV.
+        if wantsRows, rows.isEmpty, !lines.isEmpty, ChunkState(rawValue: state)?.isFinal == true {
+            let table = try ChunkTable(try ChunkRecord(line).csv())
+            rows = table.rows.map { Array(zip(table.header, $0)) }
         }
         if let known = ChunkState(rawValue: state), job != nil || known == .failed {
             report.chunkResults.append(ChunkResult(seq: seq, part: part, job: job, state: known, rows: count, retries: retries,
