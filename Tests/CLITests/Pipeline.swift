@@ -13,6 +13,22 @@ enum Pipeline {
         return url
     }()
 
+    /// The sanitizer the tools were built with, if any (`make test-asan`, `make test-tsan`): the
+    /// test bundle is built with the same flags, so its own runtime symbols tell.
+    static let sanitizer: String? = {
+        if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil { return "AddressSanitizer" }
+        if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil { return "ThreadSanitizer" }
+        return nil
+    }()
+
+    /// Skips a test that bounds memory: a sanitizer's shadow memory and ASan's quarantine of
+    /// freed blocks make peak RSS measure the sanitizer, not the tool.
+    static func skipMemoryBoundUnderSanitizer() throws {
+        if let sanitizer {
+            throw XCTSkip("a memory bound means nothing under \(sanitizer); `make test` checks it")
+        }
+    }
+
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let sample = packageRoot.appendingPathComponent("samples/messy-contacts.csv").path
 
