@@ -31,6 +31,12 @@ public enum RequestFault: Equatable, Sendable {
     /// with no answer: the client reads end of stream before any response byte
     /// (curl: exit 52, "Empty reply from server").
     case drop
+    /// The connection is reset (RST) after the request's head and at most its body's first
+    /// piece: the request never takes effect and the client's send fails part-way.
+    case resetRequest
+    /// Handled, then the answer's head and part of its body are sent and the connection is
+    /// reset: the request took effect and the client's read fails part-way.
+    case resetResponse
 }
 
 /// Decides the faults of each request and job. Every request draws the same
@@ -41,6 +47,7 @@ public struct FaultInjector: Sendable {
     public let seed: UInt64
     private var requests: SplitMix64
     private var jobs: SplitMix64
+    private var connections: SplitMix64
     /// When each request admitted in the last second arrived, oldest first, from `windowStart`.
     private var admitted: [ContinuousClock.Instant] = []
     private var windowStart = 0
@@ -52,12 +59,16 @@ public struct FaultInjector: Sendable {
         self.seed = seed
         requests = SplitMix64(seed: seed)
         jobs = SplitMix64(seed: seed ^ 0x6A6F_6273_6A6F_6273)  // "jobsjobs": a second, independent stream
+        // A third for resets, so adding them left every older seed's faults as they were.
+        connections = SplitMix64(seed: seed ^ 0x7273_7473_7273_7473)  // "rstsrsts"
     }
 
     /// The fault for a request arriving at `now`.
     public mutating func request(at now: ContinuousClock.Instant) -> RequestFault {
         let fail = requests.chance(config.failRate)
         let drop = requests.chance(config.dropRate)
+        let resetRequest = connections.chance(config.resetRate)
+        let resetResponse = connections.chance(config.resetResponseRate)
         if let limit = config.throttle {
             while windowStart < admitted.count, now - admitted[windowStart] >= .seconds(1) { windowStart += 1 }
             if windowStart > 1024, windowStart * 2 > admitted.count {  // compact now and then, not per request
@@ -70,6 +81,8 @@ public struct FaultInjector: Sendable {
         }
         if fail { return .unavailable }
         if drop { return .drop }
+        if resetRequest { return .resetRequest }
+        if resetResponse { return .resetResponse }
         return .none
     }
 

@@ -57,6 +57,10 @@ public struct FaultConfig: Sendable {
     public var failRate = 0.0
     /// Probability of handling a request and then closing the connection without answering.
     public var dropRate = 0.0
+    /// Probability of resetting the connection part-way through reading a request's body.
+    public var resetRate = 0.0
+    /// Probability of handling a request, then resetting the connection part-way through its answer.
+    public var resetResponseRate = 0.0
     /// Added to each answer, after its request has taken effect.
     public var latency: Duration = .zero
     /// Probability that a job which would complete fails with a transient, row-less error

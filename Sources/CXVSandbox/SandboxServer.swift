@@ -14,16 +14,24 @@ import Glibc
 import Darwin
 #endif
 
-/// The request context: Hummingbird's, plus the connection, which a dropped request closes.
+/// The request context: Hummingbird's, plus the connection, which a dropped or reset request closes.
 public struct SandboxContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Closes the connection at once, without an answer.
     let closeConnection: @Sendable () async -> Void
+    /// Closes the connection with a TCP reset (SO_LINGER 0) instead of a FIN.
+    let resetConnection: @Sendable () async -> Void
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         let channel = source.channel
         closeConnection = { try? await channel.close() }
+        resetConnection = {
+            if let socket = channel as? any SocketOptionProvider {
+                try? await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+            }
+            try? await channel.close()
+        }
     }
 }
 
@@ -149,7 +157,7 @@ public enum SandboxServer {
     }
 }
 
-/// Latency, throttling, failures and drops for every route but /sandbox/*, then
+/// Latency, throttling, failures, drops and resets for every route but /sandbox/*, then
 /// the count of each answer; with --verbose, a line per request on stderr.
 struct FaultMiddleware: RouterMiddleware {
     typealias Context = SandboxContext
@@ -187,11 +195,40 @@ struct FaultMiddleware: RouterMiddleware {
             try await answerLatency()
             await context.closeConnection()
             return Response(status: .internalServerError)  // never written: the channel is closed
+        case .resetRequest:
+            // At most the body's first piece is read, so the request never takes effect.
+            var body = request.body.makeAsyncIterator()
+            _ = try? await body.next()
+            await state.record(route: route, outcome: "reset")
+            log(request, outcome: "reset mid-request")
+            await context.resetConnection()
+            return Response(status: .internalServerError)  // never written: the channel is closed
+        case .resetResponse:
+            let handled = try await respond(request, context: context, next: next)
+            await state.record(route: route, outcome: "reset after \(handled.status.code)")
+            log(request, outcome: "\(handled.status.code), reset mid-answer")
+            try await answerLatency()
+            return await FaultMiddleware.cutShort(handled, reset: context.resetConnection)
         }
         await state.record(route: route, outcome: "\(response.status.code)")
         log(request, outcome: "\(response.status.code)\(fault == .none ? "" : " (injected)")")
         try await answerLatency()
         return response
+    }
+
+    /// `response` with its full Content-Length but only the first half of its body (none of an
+    /// empty one), then a reset: the client has the head and part of the answer, never all of it.
+    static func cutShort(_ response: Response, reset: @escaping @Sendable () async -> Void) async -> Response {
+        let collected = CollectedBody()
+        try? await response.body.write(CollectingWriter(into: collected))
+        let body = collected.buffer
+        return Response(status: response.status, headers: response.headers, body: ResponseBody(contentLength: body.readableBytes) { writer in
+            if let half = body.getSlice(at: body.readerIndex, length: body.readableBytes / 2), half.readableBytes > 0 {
+                try await writer.write(half)
+            }
+            try await Task.sleep(for: .milliseconds(20))  // let what was written leave before the reset
+            await reset()
+        })
     }
 
     /// --latency, after the request took effect and before its answer leaves: a client
@@ -218,6 +255,22 @@ struct FaultMiddleware: RouterMiddleware {
         let line = Array("cxv-sandbox: \(request.method) \(request.uri.path) → \(outcome)\n".utf8)
         _ = line.withUnsafeBytes { writeAll(2, $0) }  // unbuffered: each line whole, at once
     }
+}
+
+/// A response body's bytes, gathered to send part of them (`cutShort`).
+private final class CollectedBody: @unchecked Sendable {  // one task writes, then reads
+    var buffer = ByteBuffer()
+}
+
+private struct CollectingWriter: ResponseBodyWriter {
+    let into: CollectedBody
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        into.buffer.writeBuffer(&buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 
 extension APIResponse {

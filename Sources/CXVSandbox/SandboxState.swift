@@ -59,7 +59,7 @@ public actor SandboxState {
         faults.request(at: .now)
     }
 
-    /// Counts a request under its route and outcome (a status code, or "dropped").
+    /// Counts a request under its route and outcome (a status code, "dropped", "reset", "reset after 201"…).
     public func record(route: String, outcome: String) {
         requests[route, default: [:]][outcome, default: 0] += 1
     }

@@ -38,11 +38,14 @@ public struct SandboxCommand: AsyncParsableCommand {
         would take the tenant past --tenant-capacity records, held or pending, is refused with 400 and changes \
         nothing.
 
-        Faults (--throttle, --fail-rate, --drop-rate, --latency, replayable with --seed) hit every route but \
-        /sandbox/*. A throttled CXone route answers 429 without Retry-After, as CXone often does; the \
-        tutorial's routes send Retry-After: 1. --job-fail-rate fails contacts-import jobs and cancels call-list \
-        jobs. A dropped request is handled, then its connection closed with no answer: the client reads end of \
-        stream before any response byte (curl: "Empty reply from server").
+        Faults (--throttle, --fail-rate, --drop-rate, --reset-rate, --reset-response-rate, --latency, \
+        replayable with --seed) hit every route but /sandbox/*. A throttled CXone route answers 429 without \
+        Retry-After, as CXone often does; the tutorial's routes send Retry-After: 1. --job-fail-rate fails \
+        contacts-import jobs and cancels call-list jobs. A dropped request is handled, then its connection \
+        closed with no answer: the client reads end of stream before any response byte (curl: "Empty reply \
+        from server"). A reset request is cut with a TCP RST while its body is read and never takes effect \
+        (curl: "Connection reset by peer" or "Send failure"); a reset answer is sent in part after the \
+        request took effect, then cut the same way.
 
         GET /sandbox/stats, GET /sandbox/contacts (NDJSON; call-list records carry "list" and "external_id") and \
         GET /sandbox/tokens (no auth, never faulted) show what was stored and which tokens were issued: it is a \
@@ -102,6 +105,12 @@ public struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Probability of handling a request, then closing its connection with no answer.", valueName: "p"))
     var dropRate = 0.0
 
+    @Option(help: ArgumentHelp("Probability of resetting a request's connection (TCP RST) after reading at most the first piece of its body; the request never takes effect.", valueName: "p"))
+    var resetRate = 0.0
+
+    @Option(help: ArgumentHelp("Probability of handling a request, then resetting its connection after sending the answer's head and half its body.", valueName: "p"))
+    var resetResponseRate = 0.0
+
     @Option(help: ArgumentHelp("Delay added to every answer, after the request has taken effect.", valueName: "duration"))
     var latency = DurationOption(argument: "0")!
 
@@ -133,7 +142,8 @@ public struct SandboxCommand: AsyncParsableCommand {
         guard Set(lists).count == lists.count else { throw ValidationError("--list: each list is named once") }
         if let throttle, throttle < 1 { throw ValidationError("--throttle must be at least 1 request a second") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
-        for (name, p) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--job-fail-rate", jobFailRate)] {
+        for (name, p) in [("--fail-rate", failRate), ("--drop-rate", dropRate), ("--reset-rate", resetRate),
+                          ("--reset-response-rate", resetResponseRate), ("--job-fail-rate", jobFailRate)] {
             guard (0...1).contains(p) else { throw ValidationError("\(name) must be a probability between 0 and 1") }
         }
     }
@@ -162,6 +172,8 @@ public struct SandboxCommand: AsyncParsableCommand {
         config.faults.throttle = throttle
         config.faults.failRate = failRate
         config.faults.dropRate = dropRate
+        config.faults.resetRate = resetRate
+        config.faults.resetResponseRate = resetResponseRate
         config.faults.latency = latency.duration
         config.faults.jobFailRate = jobFailRate
         let scheme = config.scheme

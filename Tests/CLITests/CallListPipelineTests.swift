@@ -95,6 +95,16 @@ final class CallListPipelineTests: XCTestCase {
         XCTAssertGreaterThan((try report(r)["network"] as? [String: Int])?["throttled"] ?? 0, 0, "the 429s came without Retry-After and were backed off")
     }
 
+    /// Resets (TCP RST) part-way through a request or its answer, on sign-in, discovery, upload
+    /// and job status alike: each list record once.
+    func testConnectionsResetMidRequestAndMidAnswerPutEachContactOnTheListOnce() throws {
+        try startSandbox(["--job-time", "0.1", "--seed", "5", "--reset-rate", "0.15", "--reset-response-rate", "0.15"])
+        try runSample(upload: "--max-attempts 10", poll: "--interval 0.05 --max-attempts 10")
+        let requests = try XCTUnwrap(try stats()["requests"] as? [String: [String: Int]])
+        let resets = requests.values.flatMap { $0 }.filter { $0.key.hasPrefix("reset") }.map(\.value).reduce(0, +)
+        XCTAssertGreaterThan(resets, 0, "\(requests)")
+    }
+
     func testKilledUploadsResumeFromTheJournalAndTheListHoldsEachContactOnce() throws {
         try startSandbox(["--job-time", "0", "--latency", "20ms"])
         XCTAssertEqual(try Pipeline.sh(env + "\(chunked) > chunks.ndjson", in: dir).status, 1)
@@ -103,8 +113,9 @@ final class CallListPipelineTests: XCTestCase {
             _ = try Pipeline.sh(env + """
                 cxv-upload --journal journal.ndjson --concurrency 2 < chunks.ndjson > /dev/null 2>&1 &
                 pid=$!; sleep \(delay)
-                # At least one job journaled before the kill, however slow the machine: the resume has something to resume.
-                for _ in $(seq 200); do [ -s journal.ndjson ] && break; sleep 0.05; done
+                # At least one job journaled before the kill, however slow the machine: the resume has something to
+                # resume. A job's line, not the list's counts, which the journal holds first.
+                for _ in $(seq 400); do grep -q '"job":' journal.ndjson 2>/dev/null && break; sleep 0.05; done
                 kill -9 $pid 2>/dev/null; wait $pid; echo run \(run)
                 """, in: dir)
         }

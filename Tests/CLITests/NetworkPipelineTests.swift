@@ -80,6 +80,20 @@ final class NetworkPipelineTests: XCTestCase {
         XCTAssertGreaterThan(jobs["FAILED"] ?? 0, 0, "the seed makes some jobs fail and cxv-poll send them again")
     }
 
+    /// Connections reset with a TCP RST part-way through a request's body (it never takes
+    /// effect) or part-way through its answer (it did): each is retried, nothing is stored twice.
+    func testConnectionsResetMidRequestAndMidAnswerLoseNothing() throws {
+        try startSandbox(["--job-time", "0.1", "--seed", "11", "--reset-rate", "0.15", "--reset-response-rate", "0.15"])
+        // About 28 % of requests fail; ten attempts make giving up on one a one-in-300,000 event.
+        try runSample(upload: "--max-attempts 10", poll: "--interval 0.05 --max-attempts 10")
+        let requests = try XCTUnwrap(try stats()["requests"] as? [String: [String: Int]])
+        let outcomes = requests.values.flatMap { $0 }
+        XCTAssertGreaterThan(outcomes.filter { $0.key == "reset" }.map(\.value).reduce(0, +), 0, "\(requests)")
+        XCTAssertGreaterThan(outcomes.filter { $0.key.hasPrefix("reset after") }.map(\.value).reduce(0, +), 0, "\(requests)")
+        let imports = try XCTUnwrap(requests["POST /api/v2/contacts/import"])
+        XCTAssertGreaterThan(imports.filter { $0.key.hasPrefix("reset") }.map(\.value).reduce(0, +), 0, "\(imports)")
+    }
+
     /// One fault at a time, each strong enough to matter, each losing nothing.
     func testEachFaultAlone() throws {
         let faults: [(String, [String])] = [

@@ -20,7 +20,7 @@ function __cxv-sandbox_parse_tokens -S
     set -l unparsed_tokens (__cxv-sandbox_tokens -pc)
     switch $unparsed_tokens[1]
     case 'cxv-sandbox'
-        __cxv-sandbox_parse_subcommand 0 'host=' 'port=' 'client-id=' 'client-secret=' 'access-key-id=' 'access-key-secret=' 'tenant-id=' 'token-ttl=' 'max-body=' 'list=+' 'tenant-capacity=' 'job-time=' 'partial' 'seed=' 'throttle=' 'fail-rate=' 'drop-rate=' 'latency=' 'job-fail-rate=' 'misbehave=' 'tls-cert=' 'tls-key=' 'verbose' 'version' 'h/help'
+        __cxv-sandbox_parse_subcommand 0 'host=' 'port=' 'client-id=' 'client-secret=' 'access-key-id=' 'access-key-secret=' 'tenant-id=' 'token-ttl=' 'max-body=' 'list=+' 'tenant-capacity=' 'job-time=' 'partial' 'seed=' 'throttle=' 'fail-rate=' 'drop-rate=' 'reset-rate=' 'reset-response-rate=' 'latency=' 'job-fail-rate=' 'misbehave=' 'tls-cert=' 'tls-key=' 'verbose' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __cxv-sandbox_parse_subcommand -r 1 'version'
@@ -94,6 +94,8 @@ complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_o
 complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" throttle' -l 'throttle' -d 'Answer 429 beyond this many requests in any rolling second (Retry-After: 1 on the tutorial\'s routes, none on CXone\'s).' -rfka ''
 complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" fail-rate' -l 'fail-rate' -d 'Probability of answering 503 instead of handling a request.' -rfka ''
 complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" drop-rate' -l 'drop-rate' -d 'Probability of handling a request, then closing its connection with no answer.' -rfka ''
+complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" reset-rate' -l 'reset-rate' -d 'Probability of resetting a request\'s connection (TCP RST) after reading at most the first piece of its body; the request never takes effect.' -rfka ''
+complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" reset-response-rate' -l 'reset-response-rate' -d 'Probability of handling a request, then resetting its connection after sending the answer\'s head and half its body.' -rfka ''
 complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" latency' -l 'latency' -d 'Delay added to every answer, after the request has taken effect.' -rfka ''
 complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" job-fail-rate' -l 'job-fail-rate' -d 'Probability that a job which would complete fails with a transient error instead (a call-list job is cancelled).' -rfka ''
 complete -c 'cxv-sandbox' -n '__cxv-sandbox_should_offer_completions_for_flags_or_options "cxv-sandbox" misbehave' -l 'misbehave' -d 'Break the contacts-import API\'s contract in one way, for tests of the client: malformed-json, no-job-id, unknown-status, html-error, endless-body, trickle, phantom-job. The request still takes effect; only its answer is wrong.' -rfka 'malformed-json no-job-id unknown-status html-error endless-body trickle phantom-job'
