@@ -3,18 +3,20 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 TOOLS := cxv-validate cxv-chunk cxv-gzip cxv-upload cxv-poll cxv-report cxv-sandbox
-APT_PACKAGES := zlib1g-dev libdeflate-dev libphonenumber-dev libxml2-dev curl openssl man-db tmux
+APT_PACKAGES := zlib1g-dev libdeflate-dev libphonenumber-dev libxml2-dev curl openssl man-db tmux iptables iproute2
 BENCH_PACKAGES := gzip pigz miller time bc
 DEB_PACKAGES := dpkg-dev binutils lintian debootstrap
 BIN_DEBUG = $(shell $(SWIFT) build --show-bin-path)
 BIN_RELEASE = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: help deps bench-deps deb-deps build release test bench demo man completions fuzz install-files test-asan test-tsan install uninstall deb test-deb bench-deb clean
+.PHONY: help deps bench-deps deb-deps build release test bench demo man completions fuzz install-files test-network soak test-asan test-tsan install uninstall deb test-deb bench-deb clean
 
 help:
 	@echo "make demo      build, start cxv-sandbox and run the six stages on samples/messy-contacts.csv"
 	@echo "make test      build and run every test (what CI runs)"
 	@echo "make bench     time 1M contacts: offline stages against gzip -6 and mlr, six stages against cxv-sandbox"
+	@echo "make test-network   the six stages in a network namespace with packets lost, a partition and resets (root; also in make test)"
+	@echo "make soak      10M contacts through the six stages against cxv-sandbox with mild faults: peak memory and time of each stage"
 	@echo "make release   optimised binaries"
 	@echo "make man       regenerate man/cxv-*.1 from the commands (ArgumentParser's generate-manual); man/cxv.7 is by hand"
 	@echo "make completions   regenerate completions/ (bash, zsh, fish) from the commands"
@@ -57,6 +59,11 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Only the tests that break the network below HTTP (iptables in a namespace of their own).
+test-network: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter NetworkFaultTests
 
 # Man pages from the commands themselves, dated by the last commit. mdoc wants .Pp, not
 # the blank lines the plugin writes between paragraphs (groff -ww warns on each), and the
@@ -109,6 +116,9 @@ test-tsan: deps
 
 bench: release bench-deps
 	scripts/bench.sh "$(BIN_RELEASE)"
+
+soak: release bench-deps
+	scripts/soak.sh "$(BIN_RELEASE)"
 
 demo: build
 	scripts/demo.sh "$(BIN_DEBUG)"

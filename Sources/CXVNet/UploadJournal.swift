@@ -109,8 +109,11 @@ public actor UploadJournal {
     private func append(_ entry: some Encodable) throws {
         var line = try JSONEncoder().encode(entry)
         line.append(UInt8(ascii: "\n"))
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(fd) == 0 else {
+        // Through short writes to the write that failed: a full disk's first write is short, its errno unset.
+        if let failure = line.withUnsafeBytes({ writeAll(fd, $0) }) {
+            throw CXVError.io(path: path, reason: String(cString: strerror(failure)))
+        }
+        guard fsync(fd) == 0 else {
             throw CXVError.io(path: path, reason: String(cString: strerror(errno)))
         }
     }

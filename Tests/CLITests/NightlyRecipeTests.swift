@@ -71,6 +71,52 @@ final class NightlyRecipeTests: XCTestCase {
         XCTAssertEqual(third.status, 2)
         XCTAssertFalse(third.text.contains("cxv-upload"), third.text)
     }
+
+    /// The recipe on 100,000 contacts, SIGKILLed (make and its stage together) at 30 random
+    /// moments, five inside each of the six stages, re-run after each kill and then to the end
+    /// (Tests/Fixtures/kill-every-stage.py): the server holds every valid contact once, one job a
+    /// chunk, the report balances, no re-run rewrote a finished checkpoint, and nothing is left over.
+    func testThirtySIGKILLsSpreadOverTheSixStagesLoseNothingAndRedoNoFinishedStage() throws {
+        let dir = try Pipeline.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sandbox = try SandboxProcess(["--job-time", "0.2", "--latency", "20ms"])
+        defer { sandbox.stop() }
+        let calibration = try SandboxProcess(["--job-time", "0.2", "--latency", "20ms"])
+        defer { calibration.stop() }
+        let setup = try Pipeline.sh("""
+            mkdir -p run/lists calibrate/lists
+            python3 '\(root.path)/scripts/gen-contacts.py' --count 100000 --seed 18 > run/lists/big.csv
+            cp run/lists/big.csv calibrate/lists/ && cp '\(root.path)/examples/nightly.mk' run/Makefile && cp run/Makefile calibrate/
+            """, in: dir)
+        XCTAssertEqual(setup.status, 0, setup.stderr)
+        let r = try Pipeline.sh("""
+            export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache'
+            CXONE_BASE_URL=\(sandbox.url) python3 '\(root.path)/Tests/Fixtures/kill-every-stage.py' calibrate \(calibration.url) run 5 18
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any], r.text + r.stderr)
+        let kills = try XCTUnwrap(result["kills"] as? [[String: Any]])
+        let hits = kills.compactMap { $0["hit"] as? String }
+        print("kill-every-stage: seconds \(result["seconds"] ?? ""), hits \(Dictionary(hits.map { ($0, 1) }, uniquingKeysWith: +))")
+        XCTAssertEqual(kills.count, 30, "five kills a stage: \(kills)")
+        XCTAssertEqual(hits.count, 30, "each kill landed inside a stage: \(kills)")
+        XCTAssertEqual(Set(hits), ["validate", "chunk", "gzip", "upload", "poll", "report"], "every stage was killed: \(kills)")
+        XCTAssertEqual(result["redone"] as? [String], [], "no finished checkpoint was rewritten")
+        XCTAssertEqual(result["final_status"] as? Int, 0, result["final_stderr"] as? String ?? "")
+        XCTAssertEqual(result["files"] as? [String], ["chunks.ndjson", "compressed.ndjson", "contacts.ndjson", "polled.ndjson",
+                                                      "rejects.csv", "report.txt", "submitted.ndjson", "upload.journal"],
+                       "the checkpoints, the journal and the rejects: no temporary file left by a kill")
+
+        let contacts = try Pipeline.sh("grep -c '\"kind\":\"contact\"' run/out/big/contacts.ndjson", in: dir).text
+        let valid = try XCTUnwrap(Int(contacts.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let report = try String(contentsOf: dir.appendingPathComponent("run/out/big/report.txt"), encoding: .utf8)
+        XCTAssertTrue(report.contains("  imported               \(valid)\n"), report)
+        XCTAssertTrue(report.contains("  unaccounted                0\n"), report)
+        let stats = try sandbox.stats()
+        XCTAssertEqual(stats["contactsStored"] as? Int, valid, "every valid contact stored")
+        XCTAssertEqual(stats["distinctPhoneNumbers"] as? Int, valid, "and once")
+        XCTAssertEqual((stats["jobs"] as? [String: Int])?["COMPLETED"], (valid + 999) / 1000, "one job a chunk")
+    }
 }
 
 private extension String {

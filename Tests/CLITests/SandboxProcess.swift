@@ -1,15 +1,25 @@
 import Foundation
 import XCTest
 
-/// cxv-sandbox as a child process on 127.0.0.1, port chosen by the OS and read back.
+/// cxv-sandbox as a child process on 127.0.0.1, port chosen by the OS and read back; in
+/// `namespace`, on that namespace's own loopback.
 final class SandboxProcess {
     let url: String
     private let process: Process
+    private let namespace: NetworkNamespace?
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], in namespace: NetworkNamespace? = nil) throws {
+        self.namespace = namespace
         process = Process()
-        process.executableURL = Pipeline.binDirectory.appendingPathComponent("cxv-sandbox")
-        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + arguments
+        let sandbox = Pipeline.binDirectory.appendingPathComponent("cxv-sandbox")
+        let serve = ["--host", "127.0.0.1", "--port", "0"] + arguments
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["ip", "netns", "exec", namespace.name, sandbox.path] + serve
+        } else {
+            process.executableURL = sandbox
+            process.arguments = serve
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -39,7 +49,8 @@ final class SandboxProcess {
 
     /// GET /sandbox/stats.
     func stats() throws -> [String: Any] {
-        let r = try Pipeline.sh("curl -s \(url)/sandbox/stats")
+        let curl = "curl -s --max-time 30 \(url)/sandbox/stats"
+        let r = try Pipeline.sh(namespace?.exec(curl) ?? curl)
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
     }
 

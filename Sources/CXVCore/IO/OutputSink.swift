@@ -23,12 +23,14 @@ public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
     return nil
 }
 
-/// Buffered output to stdout or, atomically, to a file: `-o FILE` writes a
-/// temporary file beside it and renames it only on `commit()`, so a Makefile
-/// never sees half a target.
+/// Buffered output to stdout or, atomically, to a file: `-o FILE` writes a file with no name
+/// in FILE's folder (O_TMPFILE) and links it into place only on `commit()`, so a Makefile never
+/// sees half a target, and a stage killed part-way leaves nothing behind. Where the file system
+/// has no unnamed files, a named temporary file beside FILE stands in.
 public final class OutputSink {
     private let fd: Int32
     private let path: String?
+    /// The named temporary file, when the file system could not give an unnamed one.
     private let temporaryPath: String?
     private var buffer: [UInt8] = []
     private let flushThreshold = 1 << 18
@@ -55,13 +57,16 @@ public final class OutputSink {
     private init(file: String) throws {
         // Created with mode 0644 so the kernel applies the umask itself: mkstemp's 0600 would need
         // the umask read, and reading it means setting it for every thread of the process.
-        var random = SystemRandomNumberGenerator()
-        var fd: Int32 = -1
-        var temporary = ""
-        for _ in 0..<100 {
-            temporary = "\(file).tmp.\(String(random.next(), radix: 36))"
-            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 || errno != EEXIST { break }
+        let folder = file.contains("/") ? String(file[...file.lastIndex(of: "/")!]) : "."
+        var fd = OutputSink.canLinkUnnamedFiles ? open(folder, OutputSink.unnamedFile | O_WRONLY | O_CLOEXEC, 0o644) : -1
+        var temporary: String?
+        if fd < 0 {
+            var random = SystemRandomNumberGenerator()
+            for _ in 0..<100 {
+                temporary = "\(file).tmp.\(String(random.next(), radix: 36))"
+                fd = open(temporary!, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                if fd >= 0 || errno != EEXIST { break }
+            }
         }
         guard fd >= 0 else {
             throw CXVError.io(path: file, reason: String(cString: strerror(errno)))
@@ -72,10 +77,15 @@ public final class OutputSink {
         buffer.reserveCapacity(flushThreshold * 2)
     }
 
+    /// Linux's O_TMPFILE, which Glibc's module leaves out (it is _GNU_SOURCE): O_DIRECTORY | 0o20000000.
+    private static let unnamedFile: Int32 = 0o20_200_000
+    /// An unnamed file is linked through /proc/self/fd; without /proc it could never be named.
+    private static let canLinkUnnamedFiles = access("/proc/self/fd", X_OK) == 0
+
     deinit {
-        if let temporaryPath, !committed {
+        if path != nil, !committed {
             close(fd)
-            unlink(temporaryPath)  // never committed: leave nothing half-written behind
+            if let temporaryPath { unlink(temporaryPath) }  // never committed: leave nothing half-written behind
         }
     }
 
@@ -111,13 +121,34 @@ public final class OutputSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// A file's bytes so far, read from the start, without committing it: a spool that never
+    /// needs a name, so nothing is left of it whichever way the process ends.
+    public func readBack() throws -> InputSource {
+        try flush()
+        precondition(path != nil, "standard output cannot be read back")
+        return try InputSource(path: temporaryPath ?? "/proc/self/fd/\(fd)")
+    }
+
     /// Flushes, and for a file moves it into place.
     public func commit() throws {
         try flush()
-        guard let path, let temporaryPath else { return }
-        if fsync(fd) != 0 || close(fd) != 0 || rename(temporaryPath, path) != 0 {
+        guard let path else { return }
+        var named = temporaryPath
+        if named == nil {
+            // linkat cannot replace FILE, so the unnamed file gets a name beside it, then rename does.
+            var random = SystemRandomNumberGenerator()
+            let candidate = "\(path).tmp.\(String(random.next(), radix: 36))"
+            if fsync(fd) != 0 || linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, candidate, AT_SYMLINK_FOLLOW) != 0 {
+                throw CXVError.io(path: path, reason: String(cString: strerror(errno)))
+            }
+            named = candidate
+        } else if fsync(fd) != 0 {
+            throw CXVError.io(path: path, reason: String(cString: strerror(errno)))
+        }
+        if close(fd) != 0 || rename(named!, path) != 0 {
             let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
+            unlink(named!)
+            committed = true  // closed already; nothing left for deinit
             throw CXVError.io(path: path, reason: reason)
         }
         committed = true

@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A CSV of rows given back to the user: `--rejects` (what to fix and feed back to
 /// cxv-validate) and `--imported` (what went in, and by which job). Each row has its original
 /// columns, the union of all rows' in the order first seen, then the file's own columns.
-/// Rows are spooled to a temporary file, since the columns are known only at the end; a row
+/// Rows are spooled to an unnamed file, since the columns are known only at the end; a row
 /// added with a key can be withdrawn by it until then (an imported row the server refused).
 public final class RowsFile {
     /// Which row of which chunk: a source line is unique within a chunk, given its file.
@@ -23,7 +19,6 @@ public final class RowsFile {
 
     private let path: String
     private let spool: OutputSink
-    private let spoolPath: String
     /// The columns this file adds after the rows' own.
     private let trailing: [String]
     private var columns: [String] = []
@@ -37,8 +32,7 @@ public final class RowsFile {
         self.path = path
         self.trailing = trailing
         used = trailing.map { !optional.contains($0) }
-        spoolPath = "\(path).spool"
-        spool = try OutputSink(path: spoolPath)
+        spool = try OutputSink(path: "\(path).spool")  // never committed: only read back
     }
 
     /// `--rejects`: each rejected contact with `error`, where and why.
@@ -79,7 +73,7 @@ public final class RowsFile {
         }
         w.endArray()
         w.endRecord()
-        try spool.write(w.bytes)
+        try naming(path) { try spool.write(w.bytes) }
     }
 
     /// Leaves out the row added with `key`, wherever it is in the file.
@@ -90,8 +84,7 @@ public final class RowsFile {
     /// Writes the CSV; returns how many rows it holds.
     @discardableResult
     func write() throws -> Int {
-        try spool.commit()
-        defer { unlink(spoolPath) }
+        let spooled = try naming(path) { try spool.readBack() }
         let out = try OutputSink(path: path)
         let csv = CSVWriter()
         var bytes = WriteBuffer()
@@ -99,7 +92,7 @@ public final class RowsFile {
         let keep = Array(0..<width) + trailing.indices.filter { used[$0] }.map { width + $0 }
         csv.appendRow(keep.map { $0 < width ? columns[$0] : trailing[$0 - width] }, to: &bytes)
         var count = 0
-        var lines = LineReader(source: try InputSource(path: spoolPath))
+        var lines = LineReader(source: spooled)
         let withdrawn = self.withdrawn
         while let row = try lines.next({ line -> [String]? in
             guard case let .array(parts)? = try? JSONValue.parse(line), parts.count == 2 + trailing.count,
@@ -129,5 +122,14 @@ public final class RowsFile {
         try bytes.withUnsafeBytes { try out.write($0) }
         try out.commit()
         return count
+    }
+}
+
+/// `body`, its spool's I/O errors told as errors of the file the user named.
+private func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let CXVError.io(_, reason) {
+        throw CXVError.io(path: path, reason: reason)
     }
 }
