@@ -39,11 +39,17 @@ public final class ValidateRun {
     private let output: OutputSink
     private let warn: (String) -> Void
     private let info: (String) -> Void
-    private var seen: [UInt64: (line: Int, file: String?)] = [:]
+    /// Each number kept under --dedupe → where it first came: its input's index in `seenFiles`
+    /// (the top 16 bits) and its line (the rest). 16 bytes a number in the table; a tuple with
+    /// the file's name took 32, and this table is what grows with the input.
+    private var seen: [UInt64: UInt64] = [:]
+    private var seenFiles: [String?] = []
     private var suppressed: Set<UInt64> = []
     public private(set) var tally = ValidateTally()
     /// Told the tally after each batch written, for a progress line.
     public var progress: ((ValidateTally) -> Void)?
+
+    private static let lineMask: UInt64 = 1 << 48 - 1
 
     public init(options: ValidateOptions, output: OutputSink, warn: @escaping (String) -> Void,
                 info: @escaping (String) -> Void = { _ in }) throws {
@@ -149,11 +155,13 @@ public final class ValidateRun {
                                       message: "phone_number is on the suppression list \(options.suppressPath ?? "")")
                     } else if options.dedupe {
                         if let first = seen[key] {
-                            let place = first.file.map { "\($0):\(first.line)" } ?? "line \(first.line)"
+                            let line = first & ValidateRun.lineMask
+                            let place = seenFiles[Int(first >> 48)].map { "\($0):\(line)" } ?? "line \(line)"
                             error = .init(field: "phone_number", code: "duplicate",
                                           message: "phone_number duplicates \(place)")
                         } else {
-                            seen[key] = (row.line, validator.file)
+                            if seenFiles.isEmpty || seenFiles.last != validator.file { seenFiles.append(validator.file) }
+                            seen[key] = UInt64(seenFiles.count - 1) << 48 | UInt64(row.line)
                         }
                     }
                     if let error {

@@ -47,9 +47,15 @@ final class CrashResumeTests: XCTestCase {
 
     func testSIGKILLedUploadResumesFromItsJournalAtEveryPoint() throws {
         // 12 chunks, two at a time, each answer 150 ms after its job is made: the run takes
-        // about a second, and a kill can land before, between, inside and after the uploads.
-        let delays = stride(from: 0.0, through: 1.6, by: 0.075).map { $0 }
-        XCTAssertGreaterThanOrEqual(delays.count, 20)
+        // about a second here (several under a sanitizer), timed once first, and 22 kills are
+        // spread from its start to past its end: before, between, inside and after the uploads.
+        let timing = try SandboxProcess(["--job-time", "0", "--latency", "150ms"])
+        let started = Date()
+        let whole = try Pipeline.sh(env(99) + "cxv-upload --base-url \(timing.url) --concurrency 2 < chunks.ndjson > /dev/null", in: dir)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let seconds = Date().timeIntervalSince(started)
+        timing.stop()
+        let delays = (0..<22).map { Double($0) * seconds * 1.4 / 21 }
         var journaled: [Int] = []
         var madeButNotJournaled = 0
         for (run, delay) in delays.enumerated() {

@@ -326,6 +326,16 @@ final class OfflinePipelineTests: XCTestCase {
         XCTAssertTrue(message.contains("line 2"), message)
     }
 
+    /// Across several inputs a duplicate names the file and line where its number came first.
+    func testADuplicateNamesTheFileItFirstCameFrom() throws {
+        let a = try write("a.csv", "phone,first,last\n+12025550101,Ada,Lovelace\n")
+        let b = try write("b.csv", "phone,first,last\n+12025550102,Grace,Hopper\n+12025550101,Ada,Again\n+12025550102,Grace,Again\n")
+        let r = try Pipeline.sh("cxv-validate --dedupe '\(a)' '\(b)'")
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let messages = r.records.compactMap { ($0["errors"] as? [[String: Any]])?.first?["message"] as? String }
+        XCTAssertEqual(messages, ["phone_number duplicates \(a):2", "phone_number duplicates \(b):2"])
+    }
+
     func testMalformedCSVRowsBecomeRejectsAndReadingGoesOn() throws {
         let csv = try write("bad.csv", "phone,first,last\n+12025550101,Ada,Lovelace\n+12025550102,\"Grace,Hopper\n+12025550103,Alan,Turing\n+12025550104,Ken,\"Th\"x\n+1202555\u{FF}0105,Bad,Bytes\n")
         var data = try Data(contentsOf: URL(fileURLWithPath: csv))

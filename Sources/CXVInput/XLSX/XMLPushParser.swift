@@ -129,6 +129,9 @@ final class XMLPushParser {
     }
 
     deinit {
+        // A part declaring entities gets a document of libxml2's own to hold them (its expat
+        // compatibility in SAX mode), which freeing the context leaves behind.
+        if let document = context?.pointee.myDoc { xmlFreeDoc(document) }
         xmlFreeParserCtxt(context)
     }
 
