@@ -61,9 +61,8 @@ public final class OutputSink {
         var fd = OutputSink.canLinkUnnamedFiles ? open(folder, OutputSink.unnamedFile | O_WRONLY | O_CLOEXEC, 0o644) : -1
         var temporary: String?
         if fd < 0 {
-            var random = SystemRandomNumberGenerator()
             for _ in 0..<100 {
-                temporary = "\(file).tmp.\(String(random.next(), radix: 36))"
+                temporary = OutputSink.temporaryName(beside: file)
                 fd = open(temporary!, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
                 if fd >= 0 || errno != EEXIST { break }
             }
@@ -81,6 +80,11 @@ public final class OutputSink {
     private static let unnamedFile: Int32 = 0o20_200_000
     /// An unnamed file is linked through /proc/self/fd; without /proc it could never be named.
     private static let canLinkUnnamedFiles = access("/proc/self/fd", X_OK) == 0
+
+    private static func temporaryName(beside path: String) -> String {
+        var random = SystemRandomNumberGenerator()
+        return "\(path).tmp.\(String(random.next(), radix: 36))"
+    }
 
     deinit {
         if path != nil, !committed {
@@ -136,8 +140,7 @@ public final class OutputSink {
         var named = temporaryPath
         if named == nil {
             // linkat cannot replace FILE, so the unnamed file gets a name beside it, then rename does.
-            var random = SystemRandomNumberGenerator()
-            let candidate = "\(path).tmp.\(String(random.next(), radix: 36))"
+            let candidate = OutputSink.temporaryName(beside: path)
             if fsync(fd) != 0 || linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, candidate, AT_SYMLINK_FOLLOW) != 0 {
                 throw CXVError.io(path: path, reason: String(cString: strerror(errno)))
             }
