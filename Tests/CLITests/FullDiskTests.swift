@@ -18,6 +18,10 @@ final class FullDiskTests: XCTestCase {
         full = dir.appendingPathComponent("full")
         try FileManager.default.createDirectory(at: full, withIntermediateDirectories: true)
         let mounted = try Pipeline.sh("mount -t tmpfs -o size=4m,mode=0755 cxv-full '\(full.path)'")
+        if mounted.stderr.contains("permission denied") || mounted.stderr.contains("not permitted") {
+            full = nil  // nothing mounted: nothing to unmount
+            throw XCTSkip("mount -t tmpfs: \(mounted.stderr)")  // root without CAP_SYS_ADMIN: a container
+        }
         XCTAssertEqual(mounted.status, 0, mounted.stderr)
         sandbox = try SandboxProcess(["--job-time", "0"])
         try Pipeline.sh(env + """
