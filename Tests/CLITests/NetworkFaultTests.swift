@@ -129,6 +129,7 @@ final class NetworkFaultTests: XCTestCase {
         try namespace.iptables("-I INPUT 1 -j DROP")
         Thread.sleep(forTimeInterval: 5)
         let lost = try packetsMatched().first ?? 0
+        print("\(name): packets dropped by the 5 s partition: \(lost)")
         try namespace.iptables("-D INPUT 1")
         XCTAssertTrue(run.isRunning, "the stages waited the partition out")
         XCTAssertGreaterThan(lost, 0, "packets were dropped during the partition")
