@@ -29,9 +29,7 @@ final class ChunkSplitTests: XCTestCase {
             let length = i < 200 ? 4 : i < 400 ? 200 : i < 500 ? 500 : i == 501 ? 50_000 : 4
             csv += "+1303555\(String(format: "%04d", i)),F\(hex(length)),L\(hex(length)),\n"
         }
-        try Data(csv.utf8).write(to: dir.appendingPathComponent("contacts.csv"))
-        let chunks = try Pipeline.sh("cxv-validate contacts.csv | cxv-chunk --size 100 | cxv-gzip > chunks.ndjson", in: dir)
-        XCTAssertEqual(chunks.status, 0, chunks.stderr)
+        try Pipeline.writeChunks(of: csv, in: dir)
     }
 
     override func tearDownWithError() throws {
@@ -39,7 +37,7 @@ final class ChunkSplitTests: XCTestCase {
     }
 
     func env(_ run: String) -> String {
-        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache-\(run)'; "
+        Pipeline.demoCredentials(cache: "\(dir.path)/cache-\(run)")
     }
 
     /// Uploads (resuming from `journal`), polls and reports; checks the report and the server.

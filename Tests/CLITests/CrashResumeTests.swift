@@ -12,9 +12,7 @@ final class CrashResumeTests: XCTestCase {
         dir = try Pipeline.temporaryDirectory()
         var csv = "phone_number,first_name,last_name,email\n"
         for i in 0..<CrashResumeTests.contacts { csv += "+1303555\(String(format: "%04d", i)),First\(i),Last\(i),\n" }
-        try Data(csv.utf8).write(to: dir.appendingPathComponent("clean.csv"))
-        let chunks = try Pipeline.sh("cxv-validate clean.csv | cxv-chunk --size 100 | cxv-gzip > chunks.ndjson", in: dir)
-        XCTAssertEqual(chunks.status, 0, chunks.stderr)
+        try Pipeline.writeChunks(of: csv, in: dir)
     }
 
     override func tearDownWithError() throws {
@@ -23,7 +21,7 @@ final class CrashResumeTests: XCTestCase {
 
     /// Credentials, and a token cache of the run's own (each run has a new sandbox).
     func env(_ run: Int) -> String {
-        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache-\(run)'; "
+        Pipeline.demoCredentials(cache: "\(dir.path)/cache-\(run)")
     }
 
     func lines(_ file: String) throws -> Int {
@@ -35,7 +33,7 @@ final class CrashResumeTests: XCTestCase {
     func assertResumes(_ sandbox: SandboxProcess, run: Int, journal: String, _ context: String,
                        file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try Pipeline.sh(env(run) + """
-            cxv-validate clean.csv | cxv-chunk --size 100 | cxv-gzip | cxv-upload --base-url \(sandbox.url) --journal \(journal) \
+            cxv-validate contacts.csv | cxv-chunk --size 100 | cxv-gzip | cxv-upload --base-url \(sandbox.url) --journal \(journal) \
             | cxv-poll --base-url \(sandbox.url) --interval 0.05 | cxv-report --format json
             """, in: dir)
         XCTAssertEqual(r.status, 0, "\(context): \(r.stderr)", file: file, line: line)

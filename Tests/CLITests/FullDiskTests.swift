@@ -37,7 +37,7 @@ final class FullDiskTests: XCTestCase {
     }
 
     var env: String {
-        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache'; "
+        Pipeline.demoCredentials(cache: "\(dir.path)/cache")
     }
 
     /// Fills the small disk until at most `room` bytes are free.
@@ -157,7 +157,7 @@ final class FullDiskTests: XCTestCase {
     /// The token cache on a full disk: the stages still run (the cache only saves sign-ins),
     /// and no torn or temporary token file is left; a torn cache file later is ignored.
     func testATokenCacheOnAFullDiskIsSkippedAndATornOneIgnored() throws {
-        let cacheEnv = "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(full.path)/cache'; "
+        let cacheEnv = Pipeline.demoCredentials(cache: "\(full.path)/cache")
         try FileManager.default.createDirectory(at: full.appendingPathComponent("cache/cxv"), withIntermediateDirectories: true)
         try fill(leaving: 0)
         let run = cacheEnv + """

@@ -26,7 +26,7 @@ final class NetworkPipelineTests: XCTestCase {
 
     /// The environment of the network stages: credentials, and a token cache of this test's own.
     var env: String {
-        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache'; "
+        Pipeline.demoCredentials(cache: "\(dir.path)/cache")
     }
 
     func stats() throws -> [String: Any] {

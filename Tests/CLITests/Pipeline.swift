@@ -29,6 +29,20 @@ enum Pipeline {
         }
     }
 
+    /// The environment of the network stages against cxv-sandbox: its demo credentials, and a
+    /// token cache in `cache` (a folder of the test's own, so no test shares another's token).
+    static func demoCredentials(cache: String) -> String {
+        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(cache)'; "
+    }
+
+    /// Writes `csv` to `directory` and makes `chunks.ndjson` beside it: validated, chunked 100
+    /// contacts a chunk, compressed; the input of the upload tests.
+    static func writeChunks(of csv: String, in directory: URL) throws {
+        try Data(csv.utf8).write(to: directory.appendingPathComponent("contacts.csv"))
+        let chunks = try sh("cxv-validate contacts.csv | cxv-chunk --size 100 | cxv-gzip > chunks.ndjson", in: directory)
+        XCTAssertEqual(chunks.status, 0, chunks.stderr)
+    }
+
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let sample = packageRoot.appendingPathComponent("samples/messy-contacts.csv").path
 

@@ -18,7 +18,7 @@ final class StageContractTests: XCTestCase {
     }
 
     var env: String {
-        "export CXONE_CLIENT_ID=cxv-demo CXONE_CLIENT_SECRET=cxv-demo-secret XDG_CACHE_HOME='\(dir.path)/cache'; "
+        Pipeline.demoCredentials(cache: "\(dir.path)/cache")
     }
 
     /// Each stage on input with a few good records and then a line that is not one:
